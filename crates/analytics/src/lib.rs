@@ -1,0 +1,1 @@
+//! Pure analytics: no web, no database. Data in, results out.
