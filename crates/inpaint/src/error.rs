@@ -101,6 +101,14 @@ pub enum InpaintError {
     /// Decoding failed (corrupt data, or a decoder limit was hit).
     #[error("cannot decode image")]
     Decode(#[from] image::ImageError),
+    /// libtorch raised inside a tensor operation (for example CUDA out of memory).
+    #[error("the {backend} backend failed inside libtorch: {message}")]
+    Backend {
+        /// Backend name.
+        backend: &'static str,
+        /// The panic message tch produced.
+        message: String,
+    },
     /// Reading the image header failed.
     #[error("cannot read image")]
     Io(#[from] std::io::Error),

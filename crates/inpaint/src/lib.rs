@@ -56,6 +56,16 @@ pub trait Inpainter: Send + Sync {
 mod tests {
     use tch::{Device, Kind, Tensor};
 
+    fn send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn engines_and_errors_cross_threads() {
+        // Worker threads own boxed engines and send errors back to the app.
+        send_sync::<Box<dyn super::Inpainter>>();
+        send_sync::<super::InpaintError>();
+        send_sync::<super::TorchScriptInpainter>();
+    }
+
     #[test]
     fn tensor_op_runs_on_libtorch() {
         let t = Tensor::from_slice(&[1.0f32, 2.0, 3.0]).to_device(Device::Cpu);

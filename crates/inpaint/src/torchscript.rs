@@ -9,7 +9,7 @@ use tch::{CModule, Device, Kind, Tensor};
 
 use crate::convert::{mask_to_tensor, rgb_to_tensor, tensor_to_rgb};
 use crate::mask::validate;
-use crate::patchfill::keep_known;
+use crate::patchfill::{keep_known, panic_message};
 use crate::{InpaintError, InpaintOptions, Inpainter};
 
 /// Spatial sizes are padded up to a multiple of this, as LaMa-style encoders need.
@@ -97,7 +97,14 @@ impl Inpainter for TorchScriptInpainter {
         _opts: &InpaintOptions,
     ) -> Result<RgbImage, InpaintError> {
         validate(image, mask)?;
-        let out = tch::no_grad(|| self.forward(image, mask))?;
+        // See PatchFill::inpaint: libtorch exceptions surface as tch panics.
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            tch::no_grad(|| self.forward(image, mask))
+        }))
+        .map_err(|panic| InpaintError::Backend {
+            backend: "torchscript",
+            message: panic_message(panic.as_ref()),
+        })??;
         Ok(keep_known(image, &tensor_to_rgb(&out)?, mask))
     }
 }

@@ -193,13 +193,30 @@ impl Inpainter for PatchFill {
         if to_fill == mask.as_raw().len() {
             return Err(InpaintError::NoContext { patch });
         }
-        let filled = tch::no_grad(|| {
-            let img = rgb_to_tensor(image, self.device);
-            let hole = mask_to_tensor(mask, self.device);
-            self.fill(&img, &hole, opts.seed).and_then(|t| tensor_to_rgb(&t))
-        })?;
+        // tch's infallible ops panic when libtorch throws (CUDA out of memory, a driver error);
+        // a worker thread must get an error back instead of unwinding.
+        let filled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            tch::no_grad(|| {
+                let img = rgb_to_tensor(image, self.device);
+                let hole = mask_to_tensor(mask, self.device);
+                self.fill(&img, &hole, opts.seed).and_then(|t| tensor_to_rgb(&t))
+            })
+        }))
+        .map_err(|panic| InpaintError::Backend {
+            backend: "patchfill",
+            message: panic_message(panic.as_ref()),
+        })??;
         Ok(keep_known(image, &filled, mask))
     }
+}
+
+/// The text of a caught panic (tch panics with the libtorch error as a `String`).
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "unknown panic".to_owned())
 }
 
 /// `filled` inside the mask, `image`'s own bytes everywhere else.
