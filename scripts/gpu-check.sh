@@ -64,6 +64,12 @@ case "$mode" in
     preflight
     lib="$(torch_lib)"
     export LD_LIBRARY_PATH="$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    ldd --version | head -1
+    for bin in "$dir"/*; do
+      if ldd "$bin" | grep -q "not found"; then
+        echo "missing libraries for $bin:" && ldd "$bin" | grep "not found"
+      fi
+    done
     status=0
     for test in "$dir"/lib-* "$dir"/test-*; do
       [[ -x "$test" ]] || continue

@@ -9,6 +9,9 @@ use tch::{Device, Kind, Tensor};
 
 use crate::rng::SplitMix64;
 
+/// Candidates the exhaustive search re-scores exactly.
+const SHORTLIST: i64 = 8;
+
 /// Distance given to candidates whose source patch is not fully known.
 const INVALID: f64 = 1e10;
 
@@ -152,11 +155,11 @@ impl Level {
 
     /// Patch distances [N,K] between every target and its K candidate sources, over the sparse
     /// offsets.
-    fn distances(&self, pad: &Tensor, cy: &Tensor, cx: &Tensor) -> Tensor {
+    fn distances(&self, pad: &Tensor, cy: &Tensor, cx: &Tensor, offsets: &Tensor) -> Tensor {
         let (n, k) = (cy.size()[0], cy.size()[1]);
         let tidx = self.padded_index(&self.tgt_y, &self.tgt_x);
         let sidx = self.padded_index(cy, cx);
-        let pd = self.sparse_off.size()[0];
+        let pd = offsets.size()[0];
         let ch = self.channels;
         let rows = self.rows_per_chunk(k * pd * ch, n);
         let mut parts = Vec::new();
@@ -166,14 +169,13 @@ impl Level {
             let t = pad
                 .index_select(
                     0,
-                    &(tidx.narrow(0, start, m).view([m, 1]) + self.sparse_off.view([1, pd]))
-                        .view([-1]),
+                    &(tidx.narrow(0, start, m).view([m, 1]) + offsets.view([1, pd])).view([-1]),
                 )
                 .view([m, 1, pd, ch]);
             let s = pad
                 .index_select(
                     0,
-                    &(sidx.narrow(0, start, m).view([m, k, 1]) + self.sparse_off.view([1, 1, pd]))
+                    &(sidx.narrow(0, start, m).view([m, k, 1]) + offsets.view([1, 1, pd]))
                         .view([-1]),
                 )
                 .view([m, k, pd, ch]);
@@ -192,7 +194,7 @@ impl Level {
             .clamp(r, self.h - 1 - r);
         let cx = Tensor::stack(&cands.iter().map(|c| &c.1).collect::<Vec<_>>(), 1)
             .clamp(r, self.w - 1 - r);
-        let d = self.distances(pad, &cy, &cx);
+        let d = self.distances(pad, &cy, &cx, &self.sparse_off);
         let (best, arg) = d.min_dim(1, true);
         let _ = nnf.y.index_copy_(0, &self.tgt_idx, &cy.gather(1, &arg, false).view([-1]));
         let _ = nnf.x.index_copy_(0, &self.tgt_idx, &cx.gather(1, &arg, false).view([-1]));
@@ -228,7 +230,10 @@ impl Level {
         let s2 = src.square().sum_dim_intlist([1i64].as_slice(), false, Kind::Float).view([1, s]);
         let src_t = src.tr();
         let rows = (self.chunk_elems / s.max(1)).clamp(1, n);
-        let mut best_d = Vec::new();
+        // The matrix product ranks sources only up to rounding, and GPU GEMM rounding may vary
+        // from run to run. Keep a short list and pick from it with exact gathered distances, so
+        // the choice (and the output) is the same on every run.
+        let shortlist = SHORTLIST.min(s);
         let mut best_i = Vec::new();
         let mut start = 0;
         while start < n {
@@ -236,16 +241,20 @@ impl Level {
             let t = tgt.narrow(0, start, m);
             let t2 = t.square().sum_dim_intlist([1i64].as_slice(), true, Kind::Float);
             let d = t2 - t.matmul(&src_t) * 2.0 + &s2;
-            let (dmin, arg) = d.min_dim(1, false);
-            best_d.push(dmin.clamp_min(0.0));
-            best_i.push(arg);
+            best_i.push(d.topk(shortlist, 1, false, true).1);
             start += m;
         }
         let arg = Tensor::cat(&best_i, 0);
+        let (cy, cx) = (
+            vy.index_select(0, &arg.view([-1])).view([n, shortlist]),
+            vx.index_select(0, &arg.view([-1])).view([n, shortlist]),
+        );
+        let exact = self.distances(&pad, &cy, &cx, &self.off);
+        let (best, pick) = exact.min_dim(1, true);
         let mut nnf = self.identity();
-        let _ = nnf.y.index_copy_(0, &self.tgt_idx, &vy.index_select(0, &arg));
-        let _ = nnf.x.index_copy_(0, &self.tgt_idx, &vx.index_select(0, &arg));
-        nnf.dist = Tensor::cat(&best_d, 0);
+        let _ = nnf.y.index_copy_(0, &self.tgt_idx, &cy.gather(1, &pick, false).view([-1]));
+        let _ = nnf.x.index_copy_(0, &self.tgt_idx, &cx.gather(1, &pick, false).view([-1]));
+        nnf.dist = best.view([-1]);
         nnf
     }
 
