@@ -64,7 +64,7 @@ case "$mode" in
     preflight
     lib="$(torch_lib)"
     export LD_LIBRARY_PATH="$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-    ldd --version | head -1
+    ldd --version 2>&1 | sed -n 1p
     for bin in "$dir"/*; do
       if ldd "$bin" | grep -q "not found"; then
         echo "missing libraries for $bin:" && ldd "$bin" | grep "not found"

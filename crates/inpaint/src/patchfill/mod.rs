@@ -64,16 +64,18 @@ pub struct PatchFill {
 impl PatchFill {
     /// A patchfill backend on `device` with default parameters.
     pub fn new(device: Device) -> Self {
-        Self::with_params(device, PatchFillParams::default())
+        let mut params = PatchFillParams::default();
+        if device.is_cuda() {
+            // A GPU does a far larger matrix product in the time the CPU does the default, and
+            // the exact search is better than PatchMatch wherever it is affordable.
+            params.exhaustive_budget = 5e10;
+        }
+        Self::with_params(device, params)
     }
 
     /// A patchfill backend with explicit parameters (the patch size is forced odd and ≥ 3).
     pub fn with_params(device: Device, mut params: PatchFillParams) -> Self {
         params.patch_size = (params.patch_size.max(3) / 2) * 2 + 1;
-        if device.is_cuda() {
-            // A GPU does a 10⁴× larger matrix product in the time a CPU core does the default.
-            params.exhaustive_budget = params.exhaustive_budget.max(5e10);
-        }
         Self { device, params }
     }
 
