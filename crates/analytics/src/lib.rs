@@ -1,1 +1,2 @@
 //! Pure analytics: no web, no database. Data in, results out.
+pub mod stats;

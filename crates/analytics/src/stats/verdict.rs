@@ -1,0 +1,175 @@
+//! Arm-versus-arm comparison of an ad metric, with a winner / loser / inconclusive verdict.
+
+use serde::{Deserialize, Serialize};
+
+use super::ad_metrics::{AdDay, AdMetric, VarianceModel, arm_metric};
+use super::error::Result;
+use super::inference::{Inference, Method, infer};
+use super::lift::Difference;
+use super::summary::MetricSummary;
+
+/// What the data says about the treatment, taking the metric's direction into account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Significantly better than control (lower for costs).
+    Winner,
+    /// Significantly worse than control.
+    Loser,
+    /// Not enough evidence either way.
+    Inconclusive,
+}
+
+/// How to compare two arms.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ArmTest {
+    /// The metric to compare.
+    pub metric: AdMetric,
+    /// Variance model for both arms.
+    pub variance: VarianceModel,
+    /// Test method.
+    pub method: Method,
+    /// Relative (default) or absolute lift.
+    pub difference: Difference,
+    /// Significance level; Bayesian verdicts need a chance to be better of at least 1 − alpha.
+    pub alpha: f64,
+}
+
+impl ArmTest {
+    /// Frequentist, relative, α = 0.05, ad-day-clustered variance.
+    pub fn new(metric: AdMetric) -> Self {
+        Self {
+            metric,
+            variance: VarianceModel::default(),
+            method: Method::Frequentist,
+            difference: Difference::Relative,
+            alpha: 0.05,
+        }
+    }
+}
+
+/// The full result of one arm-versus-arm comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ArmComparison {
+    /// The compared metric.
+    pub metric: AdMetric,
+    /// The variance model that was used.
+    pub variance: VarianceModel,
+    /// Control arm summary.
+    pub control: MetricSummary,
+    /// Treatment arm summary.
+    pub treatment: MetricSummary,
+    /// Lift, interval and p-value or chance to win (P(metric rises)).
+    pub inference: Inference,
+    /// Bayesian only: P(treatment is better), i.e. P(metric falls) for costs.
+    pub chance_to_be_better: Option<f64>,
+    /// The verdict.
+    pub verdict: Verdict,
+}
+
+/// Compares `treatment` rows against `control` rows on `test.metric`.
+pub fn compare_arms(
+    control: &[AdDay],
+    treatment: &[AdDay],
+    test: &ArmTest,
+) -> Result<ArmComparison> {
+    let a = arm_metric(control, test.metric, test.variance)?;
+    let b = arm_metric(treatment, test.metric, test.variance)?;
+    let inference = infer(&a, &b, test.difference, &test.method, test.alpha)?;
+    let better_if_up = !test.metric.lower_is_better();
+    let chance_to_be_better =
+        inference.chance_to_win.map(|ctw| if better_if_up { ctw } else { 1.0 - ctw });
+    let verdict = verdict(&inference, chance_to_be_better, better_if_up, test.alpha);
+    Ok(ArmComparison {
+        metric: test.metric,
+        variance: test.variance,
+        control: a,
+        treatment: b,
+        inference,
+        chance_to_be_better,
+        verdict,
+    })
+}
+
+/// Significant p (or a decisive chance to be better) decides; the sign and the metric's direction say which way.
+fn verdict(inf: &Inference, better: Option<f64>, better_if_up: bool, alpha: f64) -> Verdict {
+    match (inf.p_value, better) {
+        (Some(p), _) if p < alpha => {
+            if (inf.lift > 0.0) == better_if_up {
+                Verdict::Winner
+            } else {
+                Verdict::Loser
+            }
+        }
+        (None, Some(b)) if b >= 1.0 - alpha => Verdict::Winner,
+        (None, Some(b)) if b <= alpha => Verdict::Loser,
+        _ => Verdict::Inconclusive,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+
+    /// 20 ad-days with a small deterministic wobble; `cost` scales spend per conversion.
+    fn arm(prefix: &str, cost: f64) -> Vec<AdDay> {
+        (0..20)
+            .map(|i| {
+                let conversions = 20.0 + f64::from(i % 5);
+                AdDay {
+                    ad_id: format!("{prefix}{}", i % 4),
+                    date: NaiveDate::from_ymd_opt(2026, 3, 1 + i / 4).unwrap(),
+                    impressions: 10_000 + 100 * u64::from(i),
+                    clicks: 200 + u64::from(i % 7),
+                    spend: conversions * cost * (1.0 + 0.02 * f64::from(i % 3)),
+                    conversions,
+                    revenue: conversions * 40.0,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn cheaper_acquisition_wins_although_the_lift_is_negative() {
+        let r =
+            compare_arms(&arm("a", 10.0), &arm("b", 8.0), &ArmTest::new(AdMetric::Cpa)).unwrap();
+        assert!(r.inference.lift < -0.15);
+        assert!(r.inference.p_value.unwrap() < 0.001);
+        assert_eq!(r.verdict, Verdict::Winner);
+        let r =
+            compare_arms(&arm("a", 8.0), &arm("b", 10.0), &ArmTest::new(AdMetric::Cpa)).unwrap();
+        assert_eq!(r.verdict, Verdict::Loser);
+    }
+
+    #[test]
+    fn roas_falls_when_cost_rises_and_bayesian_agrees() {
+        let mut test = ArmTest::new(AdMetric::Roas);
+        test.method = Method::Bayesian { prior: None };
+        let r = compare_arms(&arm("a", 8.0), &arm("b", 10.0), &test).unwrap();
+        assert_eq!(r.verdict, Verdict::Loser);
+        assert!(r.chance_to_be_better.unwrap() < 0.01);
+        assert_eq!(r.inference.p_value, None);
+        // For a cost the chance to be better is P(lift < 0).
+        test.metric = AdMetric::Cpa;
+        let r = compare_arms(&arm("a", 10.0), &arm("b", 8.0), &test).unwrap();
+        assert!(r.chance_to_be_better.unwrap() > 0.99);
+        assert_eq!(r.verdict, Verdict::Winner);
+    }
+
+    #[test]
+    fn identical_arms_are_inconclusive() {
+        let mut test = ArmTest::new(AdMetric::Ctr);
+        for method in [
+            Method::Frequentist,
+            Method::Sequential { tuning: 5000.0 },
+            Method::Bayesian { prior: None },
+        ] {
+            test.method = method;
+            let r = compare_arms(&arm("a", 10.0), &arm("b", 10.0), &test).unwrap();
+            assert_eq!(r.inference.lift, 0.0);
+            assert_eq!(r.verdict, Verdict::Inconclusive);
+        }
+    }
+}
