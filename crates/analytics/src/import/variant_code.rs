@@ -1,0 +1,46 @@
+//! Variant short codes in ad names.
+//!
+//! Every liftmask variant has a short code `LM-XXXX` (four of `0-9A-Z`). Teams paste it into the
+//! ad name when they upload the creative, so an import can map such ads to their variant
+//! without a manual mapping.
+
+/// The first variant code in `ad_name`, e.g. `LM-7F3K` in `Summer | LM-7F3K | 1:1`.
+/// A code must stand alone: `XLM-7F3K` or `LM-7F3KZ` are not codes.
+pub fn variant_code(ad_name: &str) -> Option<&str> {
+    let b = ad_name.as_bytes();
+    let is_code_char = |c: u8| c.is_ascii_digit() || c.is_ascii_uppercase();
+    let mut from = 0;
+    while let Some(pos) = ad_name.get(from..).and_then(|s| s.find("LM-")) {
+        let start = from + pos;
+        let end = start + 7;
+        let standalone_left = start == 0 || !b[start - 1].is_ascii_alphanumeric();
+        let body_ok = b.get(start + 3..end).is_some_and(|body| body.iter().all(|&c| is_code_char(c)));
+        let standalone_right = b.get(end).is_none_or(|c| !c.is_ascii_alphanumeric());
+        if standalone_left && body_ok && standalone_right {
+            return ad_name.get(start..end);
+        }
+        from = start + 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::variant_code;
+
+    #[test]
+    fn finds_standalone_codes() {
+        assert_eq!(variant_code("Summer | LM-7F3K | 1:1"), Some("LM-7F3K"));
+        assert_eq!(variant_code("LM-0000"), Some("LM-0000"));
+        assert_eq!(variant_code("hero_LM-AB12_v2"), Some("LM-AB12"));
+        assert_eq!(variant_code("XLM-7F3K LM-9Z9Z"), Some("LM-9Z9Z"));
+        assert_eq!(variant_code("Café LM-ÉF3K"), None);
+    }
+
+    #[test]
+    fn rejects_near_misses() {
+        for name in ["LM-7f3k", "LM-7F3", "LM-7F3KZ", "XLM-7F3K", "lm-7F3K", "LM7F3K", "", "LM-"] {
+            assert_eq!(variant_code(name), None, "{name:?}");
+        }
+    }
+}
