@@ -4,6 +4,10 @@
 //! native 600×400, each with a centred square hole of 10 % of the area. The torchscript backend
 //! runs a tiny traced pass-through model, so its line measures the backend's own overhead
 //! (padding, transfers, compositing), not a real network. `INPAINT_BENCH_RUNS` sets the runs.
+//!
+//! On a CPU shared with other busy processes, libgomp's default spin-waiting makes libtorch's
+//! 2-thread ops several times slower; run with `OMP_WAIT_POLICY=PASSIVE` (or
+//! `OMP_NUM_THREADS=1`) there, and compare numbers only under the same setting.
 
 use std::error::Error;
 use std::path::PathBuf;
