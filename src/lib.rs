@@ -1,1 +1,16 @@
-//! liftmask
+//! liftmask: controlled, single-variable ad creative edits and honest lift attribution.
+//!
+//! Layers go one way: `routes` (HTTP) → `services` (use cases) → `db` (diesel), the `inpaint`
+//! engine crate and the pure `analytics` crate.
+
+pub mod auth;
+pub mod blobs;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod routes;
+pub mod services;
+pub mod startup;
+pub mod telemetry;
+pub mod web;

@@ -1,1 +1,9 @@
+//! HTTP-level tests against the real server, on SQLite (default) or PostgreSQL
+//! (`LIFTMASK_TEST_DATABASE_URL=postgres://…`).
 
+mod helpers;
+
+mod auth;
+mod health;
+mod migrations;
+mod pages;

@@ -1,0 +1,41 @@
+# liftmask — the two commands a new user needs are `make run` and `make test`.
+CARGO ?= cargo
+BIN := target/release/liftmask
+DATA_DIR ?= data
+BIND ?= 127.0.0.1:8080
+
+.PHONY: setup build run test lint fmt bench clean-data
+
+## Install libtorch (CPU) into .libtorch, once.
+setup: .libtorch/build-version
+
+.libtorch/build-version: scripts/setup-libtorch.sh
+	bash scripts/setup-libtorch.sh
+
+## Build the release binary.
+build: setup
+	$(CARGO) build --release --bin liftmask
+
+## Set up, build, migrate, seed the demo and serve on http://127.0.0.1:8080 (SQLite under ./data).
+run: build
+	$(BIN) --data-dir $(DATA_DIR) migrate
+	LIFTMASK_DEMO=true $(BIN) --data-dir $(DATA_DIR) serve --bind $(BIND)
+
+## Set up and run the whole test suite (SQLite, then PostgreSQL when reachable).
+test: setup
+	bash scripts/test.sh
+
+## Formatting and lints, as CI runs them.
+lint: setup
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+## Benchmarks (release).
+bench: setup
+	$(CARGO) bench --workspace
+
+clean-data:
+	rm -rf $(DATA_DIR)

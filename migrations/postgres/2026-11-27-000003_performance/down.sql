@@ -1,0 +1,3 @@
+DROP TABLE ad_mappings;
+DROP TABLE performance_rows;
+DROP TABLE imports;

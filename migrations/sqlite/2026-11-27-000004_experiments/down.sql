@@ -1,0 +1,2 @@
+DROP TABLE experiment_arms;
+DROP TABLE experiments;

@@ -1,0 +1,151 @@
+//! Settings: defaults, then `liftmask.toml`, then `LIFTMASK_*` environment variables, then flags.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+/// Errors while loading settings.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A source had a bad or unknown key.
+    #[error("invalid configuration: {0}")]
+    Invalid(#[from] Box<figment::Error>),
+}
+
+/// Every setting of liftmask. Nested tables use `__` in environment names,
+/// e.g. `LIFTMASK_ENGINE__DEVICE=cuda`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Address to listen on; port 0 picks a free port (tests use it).
+    pub bind: String,
+    /// Directory for the SQLite file, blobs and the session key.
+    pub data_dir: PathBuf,
+    /// `postgres://…` or a SQLite path; defaults to `<data_dir>/liftmask.sqlite3`.
+    pub database_url: Option<String>,
+    /// Largest connection pool.
+    pub db_pool_size: u32,
+    /// Cookie signing/encryption key (64+ bytes, base64). Generated into the data dir when unset.
+    #[serde(skip_serializing)]
+    pub session_key: Option<SecretString>,
+    /// How long a login lasts, in seconds.
+    pub session_ttl_secs: u64,
+    /// Mark cookies `Secure`; turn on when served over HTTPS.
+    pub secure_cookies: bool,
+    /// Login attempts allowed per client address per minute.
+    pub login_attempts_per_minute: u32,
+    /// Largest accepted request body (uploads), in bytes.
+    pub max_upload_bytes: usize,
+    /// Largest accepted image, in pixels (width × height), against decompression bombs.
+    pub max_image_pixels: u64,
+    /// Largest accepted image side, in pixels.
+    pub max_image_side: u32,
+    /// Engine worker threads started inside `serve`; 0 leaves jobs to `liftmask worker`.
+    pub workers: usize,
+    /// Inpainting engine settings.
+    pub engine: EngineSettings,
+    /// Seed the demo workspace on start when the database has no masters.
+    pub demo: bool,
+    /// tracing filter, e.g. `info` or `liftmask=debug`.
+    pub log: String,
+}
+
+/// Settings of the inpainting engine.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineSettings {
+    /// `patchfill` (built in) or `torchscript` (needs `model_path`).
+    pub backend: String,
+    /// A TorchScript inpainting model, for the `torchscript` backend.
+    pub model_path: Option<PathBuf>,
+    /// `auto`, `cpu` or `cuda`.
+    pub device: String,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        Self { backend: "patchfill".into(), model_path: None, device: "auto".into() }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            db_pool_size: 8,
+            session_key: None,
+            session_ttl_secs: 12 * 3600,
+            secure_cookies: false,
+            login_attempts_per_minute: 10,
+            max_upload_bytes: 32 * 1024 * 1024,
+            max_image_pixels: 40_000_000,
+            max_image_side: 12_000,
+            workers: 1,
+            engine: EngineSettings::default(),
+            demo: false,
+            log: "info".into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Loads defaults, then `config_file` (if it exists), then `LIFTMASK_*` variables.
+    pub fn load(config_file: &Path) -> Result<Self, ConfigError> {
+        Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(config_file))
+            // LIFTMASK_TEST_* variables belong to the test harness, not to the app.
+            .merge(
+                Env::prefixed("LIFTMASK_").split("__").filter(|k| !k.as_str().starts_with("test_")),
+            )
+            .extract()
+            .map_err(|e| ConfigError::Invalid(Box::new(e)))
+    }
+
+    /// The database URL in effect: the configured one or the SQLite file in the data dir.
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => self.data_dir.join("liftmask.sqlite3").to_string_lossy().into_owned(),
+        }
+    }
+
+    /// Where blobs live.
+    pub fn blob_dir(&self) -> PathBuf {
+        self.data_dir.join("blobs")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_env_override_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("liftmask.toml", "bind = \"0.0.0.0:9000\"\nworkers = 3\n")?;
+            jail.set_env("LIFTMASK_WORKERS", "5");
+            jail.set_env("LIFTMASK_ENGINE__DEVICE", "cpu");
+            jail.set_env("LIFTMASK_TEST_DATABASE_URL", "ignored");
+            let s = Settings::load(Path::new("liftmask.toml")).map_err(|e| e.to_string())?;
+            assert_eq!(s.bind, "0.0.0.0:9000");
+            assert_eq!(s.workers, 5);
+            assert_eq!(s.engine.device, "cpu");
+            assert_eq!(s.login_attempts_per_minute, 10);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("liftmask.toml", "bnid = \"typo\"\n")?;
+            assert!(Settings::load(Path::new("liftmask.toml")).is_err());
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,3 @@
+//! The JSON API under `/api/v1`, authenticated with bearer tokens.
+
+pub mod me;

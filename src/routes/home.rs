@@ -1,0 +1,22 @@
+//! `GET /`: the dashboard.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::auth::{CurrentUser, Permission};
+use crate::error::AppError;
+use crate::services::dashboard;
+use crate::startup::AppState;
+use crate::web::{Page, render};
+
+/// Shows what is in the workspace and what waits for review.
+pub async fn index(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::View)?;
+    let pool = state.pool.clone();
+    let overview =
+        web::block(move || pool.run(|c| dashboard::overview(c).map_err(AppError::from))).await??;
+    render(&req, Some(&user), Page::new("home/index.html").with("overview", &overview))
+}

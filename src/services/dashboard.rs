@@ -1,0 +1,61 @@
+//! The home page's numbers: what is in the workspace and what waits for whom.
+
+use diesel::prelude::*;
+
+use crate::db::schema::{experiments, imports, masters, performance_rows, variants};
+use crate::db::{DbConn, audit_log};
+use crate::db_run;
+
+/// Counts shown on the dashboard.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Overview {
+    /// Masters uploaded.
+    pub masters: i64,
+    /// Variants made.
+    pub variants: i64,
+    /// Variants waiting for a creative director.
+    pub in_review: i64,
+    /// Approved variants.
+    pub approved: i64,
+    /// Imported CSV files.
+    pub imports: i64,
+    /// Daily performance rows stored.
+    pub performance_rows: i64,
+    /// Experiments.
+    pub experiments: i64,
+    /// The newest audit entries.
+    pub recent: Vec<audit_log::AuditEntry>,
+}
+
+/// Reads the overview in one connection.
+pub fn overview(conn: &mut DbConn<'_>) -> QueryResult<Overview> {
+    let (masters, variants, in_review, approved, imports, performance_rows, experiments) =
+        db_run!(conn, |c| {
+            (
+                masters::table.count().get_result::<i64>(c)?,
+                variants::table.count().get_result::<i64>(c)?,
+                variants::table
+                    .filter(variants::status.eq("in_review"))
+                    .count()
+                    .get_result::<i64>(c)?,
+                variants::table
+                    .filter(variants::status.eq("approved"))
+                    .count()
+                    .get_result::<i64>(c)?,
+                imports::table.count().get_result::<i64>(c)?,
+                performance_rows::table.count().get_result::<i64>(c)?,
+                experiments::table.count().get_result::<i64>(c)?,
+            )
+        });
+    let recent = audit_log::recent(conn, 10)?;
+    Ok(Overview {
+        masters,
+        variants,
+        in_review,
+        approved,
+        imports,
+        performance_rows,
+        experiments,
+        recent,
+    })
+}

@@ -1,0 +1,53 @@
+//! Turns error responses of browser pages into rendered HTML pages. `/api/` keeps its JSON.
+
+use actix_web::body::BoxBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::web;
+
+use crate::error::ErrorMessage;
+use crate::startup::AppState;
+
+/// The middleware: renders 4xx and 5xx pages with `errors/<code>.html` or `errors/error.html`.
+pub fn middleware() -> ErrorHandlers<BoxBody> {
+    ErrorHandlers::new().default_handler(handle)
+}
+
+fn handle(res: ServiceResponse<BoxBody>) -> actix_web::Result<ErrorHandlerResponse<BoxBody>> {
+    let status = res.status();
+    let is_api = res.request().path().starts_with("/api/");
+    if is_api || !(status.is_client_error() || status.is_server_error()) {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let message = res
+        .response()
+        .extensions()
+        .get::<ErrorMessage>()
+        .map(|m| m.0.clone())
+        .unwrap_or_else(|| status.canonical_reason().unwrap_or("Error").to_string());
+    let Some(state) = res.request().app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    };
+    let template = match status.as_u16() {
+        403 => "errors/403.html",
+        404 => "errors/404.html",
+        500..=599 => "errors/500.html",
+        _ => "errors/error.html",
+    };
+    let mut ctx = tera::Context::new();
+    ctx.insert("status", &status.as_u16());
+    ctx.insert("reason", status.canonical_reason().unwrap_or("Error"));
+    // 5xx details stay in the log; the page says only that something went wrong.
+    ctx.insert(
+        "message",
+        if status.is_server_error() { "Something went wrong on our side." } else { &message },
+    );
+    let Ok(body) = state.templates.render(template, &ctx) else {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    };
+    let (req, mut res) = res.into_parts();
+    res.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    let res = ServiceResponse::new(req, res.set_body(body)).map_into_boxed_body();
+    Ok(ErrorHandlerResponse::Response(res.map_into_right_body()))
+}
