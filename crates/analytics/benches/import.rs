@@ -48,7 +48,11 @@ fn generate(rows: usize) -> String {
             pvc = next(100),
             roas = next(100),
             res = if purchase_link { clicks } else { purchases },
-            ind = if purchase_link { "actions:link_click" } else { "actions:offsite_conversion.fb_pixel_purchase" },
+            ind = if purchase_link {
+                "actions:link_click"
+            } else {
+                "actions:offsite_conversion.fb_pixel_purchase"
+            },
         );
     }
     out

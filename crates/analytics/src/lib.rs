@@ -1,3 +1,3 @@
 //! Pure analytics: no web, no database. Data in, results out.
-pub mod stats;
 pub mod import;
+pub mod stats;

@@ -12,6 +12,8 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::numbers::trim_cell;
+
 /// Component order of slashed dates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -55,7 +57,7 @@ fn three_parts(s: &str, sep: u8) -> Option<(u32, u32, u32)> {
 
 /// Evidence a slashed date gives about the column's order, if any.
 pub fn order_hint(cell: &str) -> Option<DateOrder> {
-    let (a, b, _) = three_parts(cell.trim(), b'/')?;
+    let (a, b, _) = three_parts(trim_cell(cell), b'/')?;
     match (a > 12, b > 12) {
         (true, false) => Some(DateOrder::DayFirst),
         (false, true) => Some(DateOrder::MonthFirst),
@@ -70,7 +72,7 @@ fn ymd(y: u32, m: u32, d: u32) -> Result<NaiveDate, DateError> {
 
 /// Parses one date cell; `order` resolves slashed dates.
 pub fn parse_date(cell: &str, order: DateOrder) -> Result<NaiveDate, DateError> {
-    let s = cell.trim();
+    let s = trim_cell(cell);
     let b = s.as_bytes();
     // Fast path: ISO with `-` or `/`, the form of nearly every export, with an optional time.
     if b.len() >= 10

@@ -80,7 +80,11 @@ const META: Profile = Profile {
         (Field::CampaignName, &["campaign name", "nom de la campagne"]),
         (
             Field::AdsetId,
-            &["ad set id", "identifiant de l'ensemble de publicités", "id de l'ensemble de publicités"],
+            &[
+                "ad set id",
+                "identifiant de l'ensemble de publicités",
+                "id de l'ensemble de publicités",
+            ],
         ),
         (Field::AdsetName, &["ad set name", "nom de l'ensemble de publicités"]),
         (Field::AdId, &["ad id", "identifiant de la publicité", "id de la publicité"]),
@@ -90,9 +94,15 @@ const META: Profile = Profile {
         (Field::ClicksAll, &["clicks (all)", "clics (tous)"]),
         (Field::Spend, &["amount spent", "montant dépensé"]),
         (Field::Conversions, &["purchases", "achats"]),
-        (Field::ConversionValue, &["purchases conversion value", "valeur de conversion des achats"]),
+        (
+            Field::ConversionValue,
+            &["purchases conversion value", "valeur de conversion des achats"],
+        ),
         (Field::Results, &["results", "résultats"]),
-        (Field::ResultIndicator, &["result indicator", "indicateur de résultats", "indicateur de résultat"]),
+        (
+            Field::ResultIndicator,
+            &["result indicator", "indicateur de résultats", "indicateur de résultat"],
+        ),
     ],
     markers: &[
         "amount spent",
@@ -226,15 +236,11 @@ pub fn detect_platform(names: &[String]) -> Option<Platform> {
         .into_iter()
         .filter_map(|p| profile(p).map(|prof| (p, prof)))
         .map(|(p, prof)| {
-            let score = prof
-                .markers
-                .iter()
-                .filter(|m| names.iter().any(|n| matches(n, m)))
-                .count();
+            let score = prof.markers.iter().filter(|m| names.iter().any(|n| matches(n, m))).count();
             (score, p)
         })
         .collect();
-    scores.sort_by(|a, b| b.0.cmp(&a.0));
+    scores.sort_by_key(|s| std::cmp::Reverse(s.0));
     match scores.as_slice() {
         [(best, p), (second, _), ..] if *best > 0 && best > second => Some(*p),
         _ => None,
@@ -265,9 +271,15 @@ mod tests {
     #[test]
     fn currency_suffix() {
         assert_eq!(split_currency_suffix("Amount spent (EUR)").0, "Amount spent");
-        assert_eq!(split_currency_suffix("Cost (USD)").1.map(|c| c.to_string()), Some("USD".into()));
+        assert_eq!(
+            split_currency_suffix("Cost (USD)").1.map(|c| c.to_string()),
+            Some("USD".into())
+        );
         assert_eq!(split_currency_suffix("Clicks (all)"), ("Clicks (all)", None));
-        assert_eq!(split_currency_suffix("CPM (cost per 1,000 impressions) (USD)").0, "CPM (cost per 1,000 impressions)");
+        assert_eq!(
+            split_currency_suffix("CPM (cost per 1,000 impressions) (USD)").0,
+            "CPM (cost per 1,000 impressions)"
+        );
     }
 
     #[test]

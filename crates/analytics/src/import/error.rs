@@ -23,7 +23,11 @@ pub struct RowError {
 
 impl fmt::Display for RowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}, column {:?}: {} (value {:?})", self.line, self.column, self.reason, self.value)
+        write!(
+            f,
+            "line {}, column {:?}: {} (value {:?})",
+            self.line, self.column, self.reason, self.value
+        )
     }
 }
 
@@ -65,7 +69,9 @@ pub enum ImportError {
     #[error("no header line found (expected a CSV or TSV header within the first 20 lines)")]
     NoHeader,
     /// Auto-detection found no platform's columns.
-    #[error("line {line}: cannot tell which platform exported this file from its columns {columns:?}; choose meta, google or tiktok, or generic with a column mapping")]
+    #[error(
+        "line {line}: cannot tell which platform exported this file from its columns {columns:?}; choose meta, google or tiktok, or generic with a column mapping"
+    )]
     UnknownPlatform {
         /// Header line.
         line: usize,
@@ -94,7 +100,9 @@ pub enum ImportError {
     },
     /// The currency in the spend header disagrees with a currency column, or a file mixes
     /// currencies, so totals would be meaningless.
-    #[error("line {line}, column {column:?}: currency {found} conflicts with {expected} found earlier")]
+    #[error(
+        "line {line}, column {column:?}: currency {found} conflicts with {expected} found earlier"
+    )]
     CurrencyConflict {
         /// Line where the conflicting currency appears.
         line: usize,

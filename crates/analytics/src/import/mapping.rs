@@ -192,7 +192,9 @@ pub(crate) fn resolve(
         let idx = names
             .iter()
             .position(|n| n == column)
-            .or_else(|| names.iter().position(|n| detect::normalize(n) == detect::normalize(column)))
+            .or_else(|| {
+                names.iter().position(|n| detect::normalize(n) == detect::normalize(column))
+            })
             .ok_or_else(|| ImportError::MappedColumnNotFound {
                 line: header.line,
                 field,
@@ -247,7 +249,14 @@ mod tests {
 
     #[test]
     fn meta_prefers_day_and_reads_the_suffix() {
-        let h = header(&["Reporting starts", "Day", "Ad ID", "Impressions", "Link clicks", "Amount spent (GBP)"]);
+        let h = header(&[
+            "Reporting starts",
+            "Day",
+            "Ad ID",
+            "Impressions",
+            "Link clicks",
+            "Amount spent (GBP)",
+        ]);
         let r = resolve(Platform::Meta, &h, &ColumnMapping::new()).unwrap();
         assert_eq!(r.columns[&Field::Date], 1);
         assert_eq!(r.header_currency.map(|c| c.to_string()), Some("GBP".into()));

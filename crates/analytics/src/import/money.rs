@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 /// Serialized as a JSON number in currency units (`12.5`); serde_json prints the shortest text
 /// that round-trips, which is the exact decimal for any amount with at most 15 significant
 /// digits (below one billion units at full micro precision).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[derive(Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(into = "f64", try_from = "f64")]
 pub struct Money(i64);
 
@@ -87,8 +88,7 @@ impl fmt::Display for Money {
 }
 
 /// An ISO 4217-shaped currency code: three ASCII capital letters, e.g. `EUR`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[derive(Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
 pub struct Currency([u8; 3]);
 

@@ -70,15 +70,24 @@ struct Decimal {
     percent: bool,
 }
 
+/// Trims surrounding whitespace, skipping the Unicode-aware scan for the common cell that
+/// starts and ends with a visible ASCII character.
+pub fn trim_cell(cell: &str) -> &str {
+    match (cell.as_bytes().first(), cell.as_bytes().last()) {
+        (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => cell,
+        _ => cell.trim(),
+    }
+}
+
 /// Whether a cell means "no value": empty, whitespace, or the `--` Google and TikTok print.
 pub fn is_null_cell(cell: &str) -> bool {
-    let t = cell.trim();
+    let t = trim_cell(cell);
     t.is_empty() || t == "--"
 }
 
 /// Parses the textual number grammar shared by every platform.
 fn parse_decimal(cell: &str, sep: DecimalSeparator) -> Result<Decimal, NumberError> {
-    let mut s = cell.trim();
+    let mut s = trim_cell(cell);
     let mut percent = false;
     if let Some(rest) = s.strip_suffix('%') {
         percent = true;
@@ -185,8 +194,7 @@ pub fn parse_real(cell: &str, sep: DecimalSeparator) -> Result<Option<f64>, Numb
     } else {
         // Rare long literals: rebuild plain ASCII so std's correctly rounded parser decides.
         let unit = 10u128.checked_pow(d.scale).ok_or(NumberError::Overflow)?;
-        let text =
-            format!("{}.{:0w$}", d.mantissa / unit, d.mantissa % unit, w = d.scale as usize);
+        let text = format!("{}.{:0w$}", d.mantissa / unit, d.mantissa % unit, w = d.scale as usize);
         text.parse().map_err(|_| NumberError::Syntax)?
     };
     if d.percent {

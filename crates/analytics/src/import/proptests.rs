@@ -27,10 +27,14 @@ enum Mutation {
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
-    let interesting = prop::sample::select(vec![b'"', b',', b';', b'\t', b'\n', b'\r', b'-', b'.', 0xA0, 0xFF, b'%', b' ']);
+    let interesting = prop::sample::select(vec![
+        b'"', b',', b';', b'\t', b'\n', b'\r', b'-', b'.', 0xA0, 0xFF, b'%', b' ',
+    ]);
     prop_oneof![
-        (any::<usize>(), prop_oneof![interesting, any::<u8>()]).prop_map(|(at, byte)| Mutation::Flip { at, byte }),
-        (any::<usize>(), prop::collection::vec(any::<u8>(), 1..8)).prop_map(|(at, bytes)| Mutation::Insert { at, bytes }),
+        (any::<usize>(), prop_oneof![interesting, any::<u8>()])
+            .prop_map(|(at, byte)| Mutation::Flip { at, byte }),
+        (any::<usize>(), prop::collection::vec(any::<u8>(), 1..8))
+            .prop_map(|(at, bytes)| Mutation::Insert { at, bytes }),
         (any::<usize>(), 1usize..40).prop_map(|(at, len)| Mutation::Delete { at, len }),
         any::<usize>().prop_map(|at| Mutation::Truncate { at }),
     ]

@@ -69,11 +69,14 @@ pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, Encoding), ImportError> {
                 });
             }
             let units = rest.chunks_exact(2).map(|p| from([p[0], p[1]]));
-            let text = char::decode_utf16(units)
-                .collect::<Result<String, _>>()
-                .map_err(|e| ImportError::Encoding {
-                    reason: format!("invalid UTF-16 (unpaired surrogate {:#06x})", e.unpaired_surrogate()),
-                })?;
+            let text = char::decode_utf16(units).collect::<Result<String, _>>().map_err(|e| {
+                ImportError::Encoding {
+                    reason: format!(
+                        "invalid UTF-16 (unpaired surrogate {:#06x})",
+                        e.unpaired_surrogate()
+                    ),
+                }
+            })?;
             return Ok((Cow::Owned(text), enc));
         }
     }
@@ -173,7 +176,7 @@ pub fn locate_header(
 /// reader's rules: quoted fields may span lines, and a blank line is a record (of nulls). Only
 /// used when lines are not consecutive, so the second pass is rare.
 pub fn record_lines(text: &str, header: &HeaderInfo) -> Vec<usize> {
-    let body = text[header.offset..].as_bytes();
+    let body = &text.as_bytes()[header.offset..];
     let mut starts = Vec::new();
     let mut line = header.line;
     let mut in_quotes = false;

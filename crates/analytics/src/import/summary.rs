@@ -75,7 +75,8 @@ pub(crate) fn summarize(
     let date_min = rows.iter().map(|r| r.date).min()?;
     let date_max = rows.iter().map(|r| r.date).max()?;
     let ads = rows.iter().map(|r| r.ad_id.as_str()).collect::<PlHashSet<_>>().len();
-    let (mut impressions, mut clicks, mut spend, mut revenue, mut conv) = (0i64, 0i64, 0i64, 0i64, 0i128);
+    let (mut impressions, mut clicks, mut spend, mut revenue, mut conv) =
+        (0i64, 0i64, 0i64, 0i64, 0i128);
     for r in rows {
         // Saturating: a file claiming more than 9e18 impressions is nonsense, not a panic.
         impressions = impressions.saturating_add(r.impressions.unwrap_or(0));
@@ -130,7 +131,10 @@ pub fn distinct_ads(rows: &[CanonicalRow]) -> Vec<AdRef<'_>> {
 
 /// Ad IDs (sorted) that `is_mapped` rejects. The app layer passes a predicate that checks its
 /// arm mappings and, for ads with a variant code, whether that variant exists.
-pub fn unmapped_ads(rows: &[CanonicalRow], mut is_mapped: impl FnMut(&AdRef<'_>) -> bool) -> Vec<String> {
+pub fn unmapped_ads(
+    rows: &[CanonicalRow],
+    mut is_mapped: impl FnMut(&AdRef<'_>) -> bool,
+) -> Vec<String> {
     let mut out: Vec<String> = distinct_ads(rows)
         .into_iter()
         .filter(|a| !is_mapped(a))

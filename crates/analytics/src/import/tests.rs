@@ -28,7 +28,14 @@ fn money(s: &str) -> Money {
 }
 
 /// Asserts the summary totals; money as exact decimal text.
-fn assert_totals(p: &ParsedImport, impressions: i64, clicks: i64, spend: &str, conv: f64, revenue: &str) {
+fn assert_totals(
+    p: &ParsedImport,
+    impressions: i64,
+    clicks: i64,
+    spend: &str,
+    conv: f64,
+    revenue: &str,
+) {
     let t = &p.summary.totals;
     assert_eq!((t.impressions, t.clicks), (impressions, clicks), "impressions, clicks");
     assert_eq!(t.spend, money(spend), "spend");
@@ -88,7 +95,10 @@ fn variant_codes_and_unmapped_ads() {
 #[test]
 fn french_meta_with_semicolons_and_spaced_numbers() {
     let p = auto("meta_fr_semicolon.csv");
-    assert_eq!((p.platform, p.delimiter, p.decimal), (Platform::Meta, Delimiter::Semicolon, DecimalSeparator::Comma));
+    assert_eq!(
+        (p.platform, p.delimiter, p.decimal),
+        (Platform::Meta, Delimiter::Semicolon, DecimalSeparator::Comma)
+    );
     assert_eq!(p.currency.map(|c| c.to_string()).as_deref(), Some("EUR"));
     assert_eq!((p.summary.rows, p.summary.ads), (3, 2));
     assert_totals(&p, 32_221, 583, "3222.21", 14.0, "3550.75");
@@ -168,7 +178,10 @@ fn generic_file_with_a_mapping_and_day_first_dates() {
     let p = parse(&fixture("generic_mapped.csv"), &opts).unwrap();
     assert_eq!(p.platform, Platform::Generic);
     assert_eq!(p.currency.map(|c| c.to_string()).as_deref(), Some("CAD"));
-    assert_eq!(p.rows.iter().map(|r| r.date).collect::<Vec<_>>(), [day("2026-09-13"), day("2026-09-14"), day("2026-10-01")]);
+    assert_eq!(
+        p.rows.iter().map(|r| r.date).collect::<Vec<_>>(),
+        [day("2026-09-13"), day("2026-09-14"), day("2026-10-01")]
+    );
     assert_totals(&p, 350, 13, "35.75", 3.0, "75.50");
     assert_eq!(p.ads()[0].variant_code, Some("LM-Q7Z2"));
     // Without the mapping nothing identifies the platform.
@@ -203,13 +216,22 @@ fn bad_cell_rejects_the_file_with_line_and_column() {
 #[test]
 fn missing_required_column() {
     let err = parse(&fixture("bad_missing_column.csv"), &ImportOptions::default()).unwrap_err();
-    assert!(matches!(err, ImportError::MissingColumn { line: 1, field: Field::Clicks, .. }), "{err}");
+    assert!(
+        matches!(err, ImportError::MissingColumn { line: 1, field: Field::Clicks, .. }),
+        "{err}"
+    );
 }
 
 #[test]
 fn empty_inputs() {
-    assert!(matches!(parse(&fixture("empty.csv"), &ImportOptions::default()), Err(ImportError::Empty)));
-    assert!(matches!(parse(b"\xEF\xBB\xBF \r\n", &ImportOptions::default()), Err(ImportError::Empty)));
+    assert!(matches!(
+        parse(&fixture("empty.csv"), &ImportOptions::default()),
+        Err(ImportError::Empty)
+    ));
+    assert!(matches!(
+        parse(b"\xEF\xBB\xBF \r\n", &ImportOptions::default()),
+        Err(ImportError::Empty)
+    ));
     let header_only = "Day,Ad ID,Impressions,Link clicks,Amount spent (EUR)\n";
     assert!(matches!(
         parse(header_only.as_bytes(), &ImportOptions::default()),

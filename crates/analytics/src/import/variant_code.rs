@@ -14,7 +14,8 @@ pub fn variant_code(ad_name: &str) -> Option<&str> {
         let start = from + pos;
         let end = start + 7;
         let standalone_left = start == 0 || !b[start - 1].is_ascii_alphanumeric();
-        let body_ok = b.get(start + 3..end).is_some_and(|body| body.iter().all(|&c| is_code_char(c)));
+        let body_ok =
+            b.get(start + 3..end).is_some_and(|body| body.iter().all(|&c| is_code_char(c)));
         let standalone_right = b.get(end).is_none_or(|c| !c.is_ascii_alphanumeric());
         if standalone_left && body_ok && standalone_right {
             return ad_name.get(start..end);
