@@ -3,6 +3,10 @@
 //! meta-analytic pooling of lifts across experiments.
 //!
 //! Everything here is pure and synchronous: summaries in, numbers out.
+//!
+//! Ad metrics default to ad-day-clustered (delta-method) variance: the seeded A/A simulation in `aa_sim`
+//! keeps its false-positive rate near α (0.0475 at α = 0.05 over 2,000 experiments), where per-impression
+//! binomial variance, blind to day-to-day overdispersion, reaches about 0.30.
 
 mod aa_sim;
 mod ad_metrics;
@@ -40,4 +44,4 @@ pub use power::{Baseline, minimum_detectable_effect, power, sample_size_per_arm}
 pub use sequential::{DEFAULT_TUNING, confidence_sequence, rho};
 pub use srm::{SRM_THRESHOLD, SrmResult, srm_check};
 pub use summary::{MeanStats, MetricSummary, ProportionStats, RatioStats};
-pub use verdict::{ArmComparison, ArmTest, Verdict, compare_arms};
+pub use verdict::{ArmComparison, ArmTest, Verdict, compare_arms, correct_comparisons};

@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::ad_metrics::{AdDay, AdMetric, VarianceModel, arm_metric};
-use super::error::Result;
+use super::correction::{Correction, adjust_p_values};
+use super::error::{Result, check_alpha};
 use super::inference::{Inference, Method, infer};
 use super::lift::Difference;
 use super::summary::MetricSummary;
@@ -91,6 +92,24 @@ pub fn compare_arms(
     })
 }
 
+/// Replaces the p-values of several treatment-versus-control comparisons (one experiment, one metric) by
+/// their multiple-testing-adjusted values and re-derives the verdicts. Bayesian results, which carry no
+/// p-value, are left as they are; intervals are not widened.
+pub fn correct_comparisons(
+    comparisons: &mut [ArmComparison],
+    correction: Correction,
+    alpha: f64,
+) -> Result<()> {
+    let alpha = check_alpha(alpha)?;
+    let raw: Vec<f64> = comparisons.iter().filter_map(|c| c.inference.p_value).collect();
+    let mut adjusted = adjust_p_values(&raw, correction)?.into_iter();
+    for c in comparisons.iter_mut().filter(|c| c.inference.p_value.is_some()) {
+        c.inference.p_value = adjusted.next();
+        c.verdict = verdict(&c.inference, None, !c.metric.lower_is_better(), alpha);
+    }
+    Ok(())
+}
+
 /// Significant p (or a decisive chance to be better) decides; the sign and the metric's direction say which way.
 fn verdict(inf: &Inference, better: Option<f64>, better_if_up: bool, alpha: f64) -> Verdict {
     match (inf.p_value, better) {
@@ -156,6 +175,27 @@ mod tests {
         let r = compare_arms(&arm("a", 10.0), &arm("b", 8.0), &test).unwrap();
         assert!(r.chance_to_be_better.unwrap() > 0.99);
         assert_eq!(r.verdict, Verdict::Winner);
+    }
+
+    #[test]
+    fn holm_correction_can_turn_a_winner_inconclusive() {
+        let r =
+            compare_arms(&arm("a", 10.0), &arm("b", 8.0), &ArmTest::new(AdMetric::Cpa)).unwrap();
+        let with_p = |p: f64| {
+            let mut c = r;
+            c.inference.p_value = Some(p);
+            c.verdict = verdict(&c.inference, None, false, 0.05);
+            c
+        };
+        let mut arms = [with_p(0.03), with_p(0.2)];
+        assert_eq!(arms[0].verdict, Verdict::Winner);
+        correct_comparisons(&mut arms, Correction::HolmBonferroni, 0.05).unwrap();
+        // Holm: 2 × 0.03 = 0.06, max(0.2, 0.06) = 0.2.
+        assert_eq!(arms.map(|c| c.inference.p_value.unwrap()), [0.06, 0.2]);
+        assert_eq!(arms[0].verdict, Verdict::Inconclusive);
+        let mut arms = [with_p(0.001), with_p(0.2)];
+        correct_comparisons(&mut arms, Correction::BenjaminiHochberg, 0.05).unwrap();
+        assert_eq!(arms[0].verdict, Verdict::Winner);
     }
 
     #[test]
