@@ -140,9 +140,12 @@ pub fn parse(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedImport, ImportE
     projection.dedup();
     let frame_index: BTreeMap<usize, usize> =
         projection.iter().enumerate().map(|(pos, &col)| (col, pos)).collect();
-    let df = read::read_strings(&text[header.offset..], header.delimiter, &projection).map_err(
-        |source| ImportError::Csv { line: sniff::first_malformed_line(text, &header), source },
-    )?;
+    let mut df =
+        read::read_strings(&text[header.offset..], header.delimiter, &projection).map_err(
+            |source| ImportError::Csv { line: sniff::first_malformed_line(text, &header), source },
+        )?;
+    // Conversion indexes each column's single chunk.
+    df.rechunk_mut();
 
     let decimal = opts.decimal.unwrap_or(match header.delimiter {
         Delimiter::Semicolon => DecimalSeparator::Comma,

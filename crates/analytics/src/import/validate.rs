@@ -8,7 +8,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
-use polars::prelude::{DataFrame, InitHashMaps, PlHashMap, StringChunked};
+use polars::prelude::{
+    DataFrame, InitHashMaps, PlHashMap, PolarsDataType, StringChunked, StringType,
+};
 
 use super::dates::{self, DateOrder};
 use super::detect::Platform;
@@ -105,13 +107,38 @@ impl Lines<'_> {
     }
 }
 
-type Col<'a> = Option<(usize, &'a StringChunked)>;
+type StrArray = <StringType as PolarsDataType>::Array;
+
+/// A string column's single arrow chunk. Its lookup is a bounds check and a view read, several
+/// times cheaper than `ChunkedArray::get`, which locates the chunk on every call.
+#[derive(Clone, Copy)]
+struct StrCol<'a>(&'a StrArray);
+
+impl<'a> StrCol<'a> {
+    /// The column's array; `None` unless the column is one chunk (the reader rechunks).
+    fn of(ca: &'a StringChunked) -> Option<Self> {
+        let mut chunks = ca.downcast_iter();
+        let first = chunks.next()?;
+        chunks.next().is_none().then_some(Self(first))
+    }
+
+    fn len(self) -> usize {
+        self.0.len()
+    }
+
+    fn get(self, row: usize) -> Option<&'a str> {
+        if row < self.0.len() { self.0.get(row) } else { None }
+    }
+}
+
+/// A mapped column: its index in the header and its cells.
+type Col<'a> = Option<(usize, StrCol<'a>)>;
 
 fn column<'a>(ctx: &Context<'_>, df: &'a DataFrame, field: Field) -> Col<'a> {
     let header_index = *ctx.resolved.columns.get(&field)?;
     let frame_index = *ctx.frame_index.get(&header_index)?;
     let ca = df.columns().get(frame_index)?.str().ok()?;
-    Some((header_index, ca))
+    Some((header_index, StrCol::of(ca)?))
 }
 
 /// A trimmed text cell, with empty and `--` as `None`.
@@ -155,14 +182,15 @@ impl Collector {
 /// locale's default.
 fn date_order(
     ctx: &Context<'_>,
-    (col, ca): (usize, &StringChunked),
+    (col, ca): (usize, StrCol<'_>),
     errors: &mut Collector,
 ) -> DateOrder {
     if let Some(o) = ctx.date_order {
         return o;
     }
     let mut seen: Option<DateOrder> = None;
-    for (row, cell) in ca.iter().enumerate() {
+    for row in 0..ca.len() {
+        let cell = ca.get(row);
         let Some(hint) = cell.and_then(dates::order_hint) else { continue };
         match seen {
             None => seen = Some(hint),
@@ -183,6 +211,10 @@ fn date_order(
 /// Converts the string frame into canonical rows, or rejects the whole file.
 pub(crate) fn convert(ctx: &Context<'_>, df: &DataFrame) -> Result<Converted, ImportError> {
     let n = df.height();
+    if n == 0 {
+        let result_indicators = BTreeMap::new();
+        return Ok(Converted { rows: Vec::new(), currency: None, result_indicators });
+    }
     let mut errors = Collector {
         max: ctx.max_errors.max(1),
         per_column: HashMap::new(),
@@ -201,11 +233,14 @@ pub(crate) fn convert(ctx: &Context<'_>, df: &DataFrame) -> Result<Converted, Im
     let (ad_col, ad_ca) = required(Field::AdId)?;
     let (date_col, date_ca) = required(Field::Date)?;
     let order = date_order(ctx, (date_col, date_ca), &mut errors);
-    let labels: Vec<&StringChunked> =
+    let all_columns: Vec<StrCol<'_>> =
+        df.columns().iter().filter_map(|c| c.str().ok().and_then(StrCol::of)).collect();
+    // Google writes `Total: Account` in the first column, whatever it is mapped to.
+    let labels: Vec<StrCol<'_>> =
         [Field::CampaignName, Field::AdsetName, Field::AdName, Field::Date]
             .into_iter()
             .filter_map(|f| col(f).map(|(_, ca)| ca))
-            .chain(df.columns().first().and_then(|c| c.str().ok()))
+            .chain(all_columns.first().copied())
             .collect();
     let digits_only = ctx.platform != Platform::Generic;
 
@@ -241,9 +276,8 @@ pub(crate) fn convert(ctx: &Context<'_>, df: &DataFrame) -> Result<Converted, Im
         let Some(ad_id) = text(Some((ad_col, ad_ca)), row) else {
             // Rows without an ad ID are totals rows, blank lines (a row of nulls), or errors.
             let is_total = labels.iter().any(|ca| ca.get(row).is_some_and(is_total_label));
-            let is_blank = df.columns().iter().all(|c| {
-                c.str().ok().and_then(|ca| ca.get(row)).is_none_or(|v| v.trim().is_empty())
-            });
+            let is_blank =
+                all_columns.iter().all(|c| c.get(row).is_none_or(|v| v.trim().is_empty()));
             if !is_total && !is_blank {
                 errors.cell(
                     row,
@@ -264,17 +298,12 @@ pub(crate) fn convert(ctx: &Context<'_>, df: &DataFrame) -> Result<Converted, Im
         }
         if let Some(day) = day {
             // The same ad twice on one day would be double-counted here and overwritten in storage.
-            if let Some(&first) = first_seen.get(&(ad_id, day)) {
+            // One probe per row: an earlier copy keeps its own (smaller) row index in the slot.
+            let first = *first_seen.entry((ad_id, day)).or_insert(row);
+            if first != row {
                 let reason = format!("duplicate row for ad {ad_id} on {day}");
-                errors.push(Pending {
-                    row,
-                    header_index: ad_col,
-                    value: ad_id.to_owned(),
-                    reason,
-                    other_row: Some(first),
-                });
-            } else {
-                first_seen.insert((ad_id, day), row);
+                let (value, other_row) = (ad_id.to_owned(), Some(first));
+                errors.push(Pending { row, header_index: ad_col, value, reason, other_row });
             }
         }
         // One currency per file: the spend header's suffix, a currency column, or the fallback.
