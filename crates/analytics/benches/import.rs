@@ -1,4 +1,5 @@
-//! Parse-only throughput of `analytics::import::parse` on a generated Meta export.
+//! Parse-only throughput of `analytics::import::parse` on a generated Meta export, next to
+//! the floor set by polars reading the same text as all-string columns.
 //!
 //! Run: `cargo bench -p analytics --bench import` (release). Prints rows/s for the best and the
 //! median of several runs. `IMPORT_BENCH_ROWS` overrides the row count (default 1,000,000).
@@ -8,6 +9,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use analytics::import::{ImportOptions, parse};
+use polars::prelude::{CsvReadOptions, SerReader};
 
 const HEADER: &str = "Campaign name,Campaign ID,Ad set name,Ad set ID,Ad name,Ad ID,Day,Reporting starts,Reporting ends,Impressions,Reach,Link clicks,Clicks (all),Amount spent (EUR),\"CPM (cost per 1,000 impressions) (EUR)\",Purchases,Purchases conversion value,Purchase ROAS,Results,Result indicator,Attribution setting\n";
 
@@ -67,6 +69,25 @@ fn main() {
         "generated {rows} Meta rows ({:.0} MB) in {:.2?}",
         csv.len() as f64 / 1e6,
         started.elapsed()
+    );
+    let mut floor: Vec<Duration> = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let read = CsvReadOptions::default()
+            .with_infer_schema_length(Some(0))
+            .into_reader_with_file_handle(std::io::Cursor::new(black_box(csv.as_bytes())))
+            .finish();
+        floor.push(t.elapsed());
+        if let Err(e) = read {
+            eprintln!("polars could not read the benchmark input: {e}");
+            std::process::exit(1);
+        }
+    }
+    floor.sort();
+    println!(
+        "polars all-string read alone: best {:.2?} ({:.0} rows/s)",
+        floor[0],
+        rows as f64 / floor[0].as_secs_f64()
     );
     let opts = ImportOptions::default();
     let mut times: Vec<Duration> = Vec::new();
