@@ -53,6 +53,18 @@ pub enum Command {
         #[command(subcommand)]
         action: TokenCommand,
     },
+    /// Experiment statistics (gbstats-compatible).
+    Stats {
+        /// Stats action.
+        #[command(subcommand)]
+        action: StatsCommand,
+    },
+    /// Benchmarks.
+    Bench {
+        /// What to benchmark.
+        #[command(subcommand)]
+        action: BenchCommand,
+    },
 }
 
 /// `serve` flags.
@@ -92,6 +104,80 @@ pub enum TokenCommand {
         #[arg(long, default_value = "cli")]
         name: String,
     },
+}
+
+/// `stats` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum StatsCommand {
+    /// Compare two arms: one JSON object on stdin, one on stdout (see STATS.md). Exit code 2 on bad input.
+    Compare,
+}
+
+/// `bench` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Results page of a 20-arm experiment over 1M ad-day rows (temporary SQLite database).
+    Results {
+        /// Timed repetitions.
+        #[arg(long, default_value_t = 5)]
+        iterations: usize,
+    },
+    /// 100k `stats compare` computations.
+    Stats {
+        /// Number of comparisons.
+        #[arg(long, default_value_t = 100_000)]
+        n: usize,
+    },
+}
+
+/// `liftmask stats compare`: errors go to stderr on one line, with exit code 2, as STATS.md specifies.
+fn stats_compare() -> anyhow::Result<()> {
+    let mut input = String::new();
+    let outcome = std::io::stdin()
+        .read_to_string(&mut input)
+        .map_err(|e| e.to_string())
+        .and_then(|_| analytics::stats::compare_json(&input).map_err(|e| e.to_string()));
+    match outcome {
+        Ok(json) => {
+            println!("{json}");
+            Ok(())
+        }
+        Err(msg) => {
+            eprintln!("error: {}", msg.replace(['\n', '\r'], " "));
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Runs a benchmark and prints its numbers.
+fn bench(action: BenchCommand) -> anyhow::Result<()> {
+    use crate::services::experiments_bench;
+    match action {
+        BenchCommand::Results { iterations } => {
+            let b = experiments_bench::bench_results(iterations.max(1))?;
+            let mut ms: Vec<f64> = b.runs.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
+            ms.sort_by(f64::total_cmp);
+            println!(
+                "results page: {} arms, {} rows (setup {:.1} s): median {:.1} ms, min {:.1} ms, max {:.1} ms over {} runs",
+                b.arms,
+                b.rows,
+                b.setup.as_secs_f64(),
+                ms[ms.len() / 2],
+                ms[0],
+                ms[ms.len() - 1],
+                ms.len()
+            );
+        }
+        BenchCommand::Stats { n } => {
+            let elapsed = experiments_bench::bench_stats(n)?;
+            println!(
+                "stats compare: {n} computations in {:.1} ms ({:.2} µs each)",
+                elapsed.as_secs_f64() * 1000.0,
+                elapsed.as_secs_f64() * 1e6 / n.max(1) as f64
+            );
+        }
+    }
+    Ok(())
 }
 
 impl Cli {
@@ -149,6 +235,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Stats { action: StatsCommand::Compare } => stats_compare(),
+        Command::Bench { action } => bench(action),
         Command::Token { action: TokenCommand::Create { email, name } } => {
             let pool = open_pool(&settings)?;
             let token = pool.run(|c| accounts::create_token(c, &email, &name))?;

@@ -126,3 +126,15 @@ impl ResponseError for AppError {
 /// The user-facing message of an error response, for the HTML error page.
 #[derive(Debug, Clone)]
 pub struct ErrorMessage(pub String);
+
+impl From<crate::services::experiments::ExperimentError> for AppError {
+    fn from(err: crate::services::experiments::ExperimentError) -> Self {
+        use crate::services::experiments::ExperimentError;
+        match err {
+            ExperimentError::Invalid(msg) => AppError::Unprocessable(msg),
+            ExperimentError::Db(e) => e.into(),
+            ExperimentError::Pool(e) => e.into(),
+            ExperimentError::Stats(e) => AppError::Unprocessable(e.to_string()),
+        }
+    }
+}

@@ -6,6 +6,9 @@
 
 pub mod api_tokens;
 pub mod audit_log;
+pub mod experiment_arms;
+pub mod experiments;
+pub mod reporting;
 pub mod schema;
 pub mod users;
 pub mod workspaces;

@@ -1,6 +1,9 @@
 //! The site map: every route of liftmask, in one place.
 
 mod api;
+mod experiments;
+mod reports;
+mod variables;
 mod health;
 mod home;
 mod sessions;
@@ -22,6 +25,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/users", web::post().to(users::create))
         .route("/admin/users/{id}/role", web::post().to(users::update_role))
         .route("/api/v1/me", web::get().to(api::me::show))
+        .route("/experiments", web::get().to(experiments::index))
+        .route("/experiments", web::post().to(experiments::create))
+        .route("/experiments/new", web::get().to(experiments::new))
+        .route("/experiments/{id}", web::get().to(experiments::show))
+        .route("/experiments/{id}/results.csv", web::get().to(reports::results))
+        .route("/experiments/{id}/daily.csv", web::get().to(reports::daily))
+        .route("/variables", web::get().to(variables::index))
+        .route("/variables.csv", web::get().to(reports::variables))
+        .route("/api/v1/experiments", web::get().to(api::experiments::index))
+        .route("/api/v1/experiments", web::post().to(api::experiments::create))
+        .route("/api/v1/experiments/{id}", web::get().to(api::experiments::show))
+        .route("/api/v1/experiments/{id}/results.csv", web::get().to(api::reports::results))
+        .route("/api/v1/experiments/{id}/daily.csv", web::get().to(api::reports::daily))
+        .route("/api/v1/variables", web::get().to(api::variables::index))
+        .route("/api/v1/variables.csv", web::get().to(api::reports::variables))
         .default_service(web::to(not_found));
 }
 

@@ -2,3 +2,8 @@
 
 pub mod accounts;
 pub mod dashboard;
+pub mod attribution;
+pub mod charts;
+pub mod experiments;
+pub mod reports;
+pub mod experiments_bench;

@@ -7,3 +7,6 @@ mod auth;
 mod health;
 mod migrations;
 mod pages;
+mod experiments;
+mod reports;
+mod variables;

@@ -1,3 +1,6 @@
 //! The JSON API under `/api/v1`, authenticated with bearer tokens.
 
+pub mod experiments;
 pub mod me;
+pub mod reports;
+pub mod variables;

@@ -1,0 +1,91 @@
+//! The `experiments` table.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::experiments;
+use crate::db_run;
+
+/// A row of `experiments`.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
+#[diesel(table_name = experiments)]
+pub struct Experiment {
+    /// Primary key.
+    pub id: i32,
+    /// The master every arm descends from.
+    pub master_id: i32,
+    /// Display name.
+    pub name: String,
+    /// First day of data counted.
+    pub start_date: NaiveDate,
+    /// Last day of data counted; open-ended when absent.
+    pub end_date: Option<NaiveDate>,
+    /// Primary metric name (`ctr`, `cvr`, `cpa`, `roas`, `cpc`, `cpm`).
+    pub primary_metric: String,
+    /// Comma-separated guardrail metric names.
+    pub guardrail_metrics: String,
+    /// `frequentist`, `sequential` or `bayesian`.
+    pub method: String,
+    /// `ad_day_clustered`, `binomial` or `ad_clustered`.
+    pub variance_model: String,
+    /// `holm`, `bh` or `none`.
+    pub correction: String,
+    /// Significance level.
+    pub alpha: f64,
+    /// Who created it.
+    pub created_by: Option<i32>,
+    /// When it was created.
+    pub created_at: NaiveDateTime,
+}
+
+/// An experiment to insert.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = experiments)]
+pub struct NewExperiment<'a> {
+    /// The master.
+    pub master_id: i32,
+    /// Display name.
+    pub name: &'a str,
+    /// First day.
+    pub start_date: NaiveDate,
+    /// Last day, if any.
+    pub end_date: Option<NaiveDate>,
+    /// Primary metric name.
+    pub primary_metric: &'a str,
+    /// Comma-separated guardrails.
+    pub guardrail_metrics: &'a str,
+    /// Method name.
+    pub method: &'a str,
+    /// Variance model name.
+    pub variance_model: &'a str,
+    /// Correction name.
+    pub correction: &'a str,
+    /// Significance level.
+    pub alpha: f64,
+    /// Creator.
+    pub created_by: Option<i32>,
+    /// Creation time.
+    pub created_at: NaiveDateTime,
+}
+
+/// Inserts an experiment and returns it.
+pub fn insert(conn: &mut DbConn<'_>, new: &NewExperiment<'_>) -> QueryResult<Experiment> {
+    db_run!(conn, |c| diesel::insert_into(experiments::table)
+        .values(new)
+        .returning(Experiment::as_returning())
+        .get_result(c))
+}
+
+/// Finds an experiment by id.
+pub fn find(conn: &mut DbConn<'_>, id: i32) -> QueryResult<Experiment> {
+    db_run!(conn, |c| experiments::table.find(id).select(Experiment::as_select()).first(c))
+}
+
+/// All experiments, newest first.
+pub fn list(conn: &mut DbConn<'_>) -> QueryResult<Vec<Experiment>> {
+    db_run!(conn, |c| experiments::table
+        .order(experiments::id.desc())
+        .select(Experiment::as_select())
+        .load(c))
+}

@@ -1,0 +1,52 @@
+//! `/api/v1/experiments`: list, create (JSON) and results (JSON), mirroring the pages.
+
+use actix_web::{HttpResponse, web};
+
+use crate::auth::{ApiUser, Permission};
+use crate::error::AppError;
+use crate::services::experiments::{self, NewExperimentSpec};
+use crate::startup::AppState;
+
+/// `GET /api/v1/experiments`.
+pub async fn index(user: ApiUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    user.require(Permission::View)?;
+    let pool = state.pool.clone();
+    let list =
+        web::block(move || pool.run(|c| experiments::list(c).map_err(AppError::from))).await??;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// `POST /api/v1/experiments` with a [`NewExperimentSpec`] body.
+pub async fn create(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    spec: web::Json<NewExperimentSpec>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::ManageExperiments)?;
+    let mut spec = spec.into_inner();
+    spec.created_by = Some(user.0.id);
+    let pool = state.pool.clone();
+    let created = web::block(move || {
+        pool.run(|c| experiments::create_experiment(c, spec).map_err(AppError::from))
+    })
+    .await??;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// `GET /api/v1/experiments/{id}`: the full results (arms, comparisons, attribution, SRM).
+pub async fn show(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::View)?;
+    let id = path.into_inner();
+    let pool = state.pool.clone();
+    let mut results =
+        web::block(move || pool.run(|c| experiments::results(c, id).map_err(AppError::from)))
+            .await??;
+    // Charts are for the page; the API carries the numbers.
+    results.cumulative_svg.clear();
+    results.forest_svg.clear();
+    Ok(HttpResponse::Ok().json(results))
+}

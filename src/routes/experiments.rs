@@ -1,0 +1,186 @@
+//! Experiment pages: list, the creation form, and the results page.
+
+use std::collections::HashMap;
+
+use actix_session::Session;
+use actix_web::{HttpRequest, HttpResponse, web};
+use analytics::stats::AdMetric;
+use serde::Deserialize;
+
+use crate::auth::{CurrentUser, Permission, session};
+use crate::db::reporting;
+use crate::error::AppError;
+use crate::services::experiments::{
+    self, ArmSpec, ExperimentError, MethodName, NewExperimentSpec,
+};
+use crate::startup::AppState;
+use crate::web::{Page, redirect, render};
+
+/// `GET /experiments`.
+pub async fn index(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::View)?;
+    let pool = state.pool.clone();
+    let list =
+        web::block(move || pool.run(|c| experiments::list(c).map_err(AppError::from))).await??;
+    render(&req, Some(&user), Page::new("experiments/index.html").with("experiments", &list))
+}
+
+/// The master picked on the creation form.
+#[derive(Debug, Deserialize)]
+pub struct NewQuery {
+    master_id: Option<i32>,
+}
+
+/// `GET /experiments/new?master_id=`.
+pub async fn new(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    query: web::Query<NewQuery>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::ManageExperiments)?;
+    let pool = state.pool.clone();
+    let master_id = query.master_id;
+    let (masters, variants, ads) = web::block(move || {
+        pool.run(|c| -> Result<_, AppError> {
+            let masters = reporting::masters_list(c)?;
+            let chosen = master_id.or_else(|| masters.first().map(|m| m.0));
+            let (variants, ads) = match chosen {
+                Some(id) => (reporting::variants_of_master(c, id)?, reporting::mapped_ads(c, id)?),
+                None => (Vec::new(), Vec::new()),
+            };
+            Ok((masters, variants, ads))
+        })
+    })
+    .await??;
+    let chosen = master_id.or_else(|| masters.first().map(|m| m.0));
+    let eligible: Vec<_> = variants
+        .iter()
+        .map(|v| {
+            let reason = if v.status != "approved" {
+                Some(format!("not approved ({})", v.status))
+            } else if v.controlled != Some(true) {
+                Some("not controlled (audit found changes outside the mask)".to_string())
+            } else {
+                None
+            };
+            let mapped: Vec<String> = ads
+                .iter()
+                .filter(|a| a.variant_id == Some(v.id))
+                .map(|a| format!("{}:{}", a.platform, a.ad_id))
+                .collect();
+            serde_json::json!({"variant": v, "ineligible": reason, "ads": mapped})
+        })
+        .collect();
+    let master_ads: Vec<String> = ads
+        .iter()
+        .filter(|a| a.variant_id.is_none())
+        .map(|a| format!("{}:{}", a.platform, a.ad_id))
+        .collect();
+    let metrics: Vec<&str> = AdMetric::ALL.iter().map(|m| m.name()).collect();
+    let methods: Vec<&str> = MethodName::ALL.iter().map(|m| m.as_str()).collect();
+    render(
+        &req,
+        Some(&user),
+        Page::new("experiments/new.html")
+            .with("masters", &masters)
+            .with("master_id", &chosen)
+            .with("variants", &eligible)
+            .with("master_ads", &master_ads)
+            .with("metrics", &metrics)
+            .with("methods", &methods)
+            .with("today", &chrono::Utc::now().date_naive().to_string()),
+    )
+}
+
+/// Reads the creation form: repeated `treatment` fields and `weight_<variant>` fields need the raw pairs.
+fn spec_from_form(body: &[u8], user_id: i32) -> Result<NewExperimentSpec, AppError> {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
+    let one: HashMap<&str, &str> =
+        pairs.iter().map(|(k, v)| (k.as_str(), v.trim())).filter(|(_, v)| !v.is_empty()).collect();
+    let field = |k: &str| one.get(k).copied();
+    let bad = |what: &str| AppError::BadRequest(format!("invalid {what}"));
+    let weight = |k: String| -> Result<Option<f64>, AppError> {
+        field(&k).map(|w| w.parse::<f64>().map_err(|_| bad("planned weight"))).transpose()
+    };
+    let date = |k: &str| -> Result<Option<chrono::NaiveDate>, AppError> {
+        field(k).map(|d| d.parse().map_err(|_| bad(k))).transpose()
+    };
+    let treatments = pairs
+        .iter()
+        .filter(|(k, _)| k == "treatment")
+        .map(|(_, v)| {
+            let variant_id: i32 = v.parse().map_err(|_| bad("treatment"))?;
+            Ok(ArmSpec { variant_id, planned_weight: weight(format!("weight_{variant_id}"))? })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let control_variant_id = match field("control") {
+        None | Some("master") => None,
+        Some(v) => Some(v.parse().map_err(|_| bad("control"))?),
+    };
+    Ok(NewExperimentSpec {
+        master_id: field("master_id").and_then(|m| m.parse().ok()).ok_or_else(|| bad("master"))?,
+        name: field("name").unwrap_or_default().to_string(),
+        start_date: date("start_date")?.ok_or_else(|| bad("start date"))?,
+        end_date: date("end_date")?,
+        primary_metric: field("primary_metric").unwrap_or("ctr").to_string(),
+        guardrail_metrics: pairs
+            .iter()
+            .filter(|(k, _)| k == "guardrail")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        method: field("method").unwrap_or("frequentist").to_string(),
+        variance_model: field("variance_model").map(str::to_string),
+        correction: field("correction").map(str::to_string),
+        alpha: field("alpha").map(|a| a.parse().map_err(|_| bad("alpha"))).transpose()?,
+        control_variant_id,
+        control_planned_weight: weight("weight_control".into())?,
+        treatments,
+        created_by: Some(user_id),
+    })
+}
+
+/// `POST /experiments`.
+pub async fn create(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::ManageExperiments)?;
+    let spec = spec_from_form(&body, user.id)?;
+    let master_id = spec.master_id;
+    let pool = state.pool.clone();
+    let created = web::block(move || pool.run(|c| experiments::create_experiment(c, spec))).await?;
+    match created {
+        Ok(e) => {
+            session::flash(&session, "success", format!("Created experiment {}.", e.name));
+            Ok(redirect(&format!("/experiments/{}", e.id)))
+        }
+        Err(ExperimentError::Invalid(msg)) => {
+            session::flash(&session, "error", msg);
+            Ok(redirect(&format!("/experiments/new?master_id={master_id}")))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `GET /experiments/{id}`: the results page.
+pub async fn show(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::View)?;
+    let id = path.into_inner();
+    let pool = state.pool.clone();
+    let results =
+        web::block(move || pool.run(|c| experiments::results(c, id).map_err(AppError::from)))
+            .await??;
+    render(&req, Some(&user), Page::new("experiments/show.html").with("r", &results))
+}

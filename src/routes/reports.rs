@@ -1,0 +1,94 @@
+//! CSV downloads for the browser (the same files as the API's): experiment results, daily performance
+//! per arm, and the variables leaderboard.
+
+use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::{HttpResponse, web};
+
+use crate::auth::{CurrentUser, Permission};
+use crate::error::AppError;
+use crate::routes::variables::MetricQuery;
+use crate::services::{attribution, experiments, reports};
+use crate::startup::AppState;
+
+/// Which experiment export.
+#[derive(Debug, Clone, Copy)]
+pub enum ExperimentExport {
+    /// One row per arm × metric.
+    Results,
+    /// One row per arm × day.
+    Daily,
+}
+
+/// A CSV attachment with a safe generated filename.
+pub fn csv_response(body: Vec<u8>, filename: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")))
+        .body(body)
+}
+
+/// Builds an experiment export (blocking; call from `web::block`).
+pub async fn experiment_csv(
+    state: &AppState,
+    id: i32,
+    export: ExperimentExport,
+) -> Result<HttpResponse, AppError> {
+    let pool = state.pool.clone();
+    let (body, filename) = web::block(move || {
+        pool.run(|c| -> Result<_, AppError> {
+            let r = experiments::results(c, id)?;
+            let (body, kind) = match export {
+                ExperimentExport::Results => (reports::results_csv(&r), "results"),
+                ExperimentExport::Daily => (reports::daily_csv(&r), "daily"),
+            };
+            let stem = format!("experiment-{}-{}-{kind}", r.experiment.id, r.experiment.name);
+            Ok((body.map_err(AppError::internal)?, reports::safe_filename(&stem, "csv")))
+        })
+    })
+    .await??;
+    Ok(csv_response(body, &filename))
+}
+
+/// Builds the variables export.
+pub async fn variables_csv(state: &AppState, query: &MetricQuery) -> Result<HttpResponse, AppError> {
+    let metric = query.metric()?;
+    let pool = state.pool.clone();
+    let body = web::block(move || {
+        pool.run(|c| -> Result<_, AppError> {
+            let rows = attribution::leaderboard(c, metric)?;
+            reports::variables_csv(&rows).map_err(AppError::internal)
+        })
+    })
+    .await??;
+    Ok(csv_response(body, &reports::safe_filename(&format!("variables-{}", metric.name()), "csv")))
+}
+
+/// `GET /experiments/{id}/results.csv`.
+pub async fn results(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::View)?;
+    experiment_csv(&state, path.into_inner(), ExperimentExport::Results).await
+}
+
+/// `GET /experiments/{id}/daily.csv`.
+pub async fn daily(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::View)?;
+    experiment_csv(&state, path.into_inner(), ExperimentExport::Daily).await
+}
+
+/// `GET /variables.csv?metric=`.
+pub async fn variables(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    query: web::Query<MetricQuery>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::View)?;
+    variables_csv(&state, &query).await
+}

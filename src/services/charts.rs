@@ -1,0 +1,250 @@
+//! Server-rendered SVG charts (plotters, SVG backend): cumulative lift over time with its interval band,
+//! and a forest plot of the arms. The markup is inlined in the results page.
+
+use std::collections::BTreeSet;
+
+use analytics::stats::AdMetric;
+use chrono::NaiveDate;
+use plotters::prelude::*;
+use serde::Serialize;
+
+use crate::db::experiment_arms::ExperimentArm;
+use crate::db::reporting::ArmDay;
+use crate::services::experiments::{ArmTotals, ComparisonView, Settings, compare_totals};
+
+/// A chart could not be drawn.
+#[derive(Debug, thiserror::Error)]
+#[error("chart: {0}")]
+pub struct ChartError(String);
+
+impl ChartError {
+    fn from_draw<E: std::fmt::Display>(err: E) -> Self {
+        Self(err.to_string())
+    }
+}
+
+/// One point of a cumulative-lift series.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct LiftPoint {
+    /// The day, data up to and including it.
+    pub day: NaiveDate,
+    /// Lift.
+    pub lift: f64,
+    /// Lower interval bound.
+    pub ci_low: f64,
+    /// Upper interval bound.
+    pub ci_high: f64,
+}
+
+/// One treatment arm's cumulative lift against the control.
+#[derive(Debug, Clone, Serialize)]
+pub struct LiftSeries {
+    /// The arm's label.
+    pub label: String,
+    /// Points by day.
+    pub points: Vec<LiftPoint>,
+}
+
+/// Cumulative lift of every treatment over the control on `metric`, day by day. Days where either arm
+/// lacks data for a test are skipped.
+pub fn cumulative_series(
+    arms: &[ExperimentArm],
+    control: &ExperimentArm,
+    days: &[ArmDay],
+    metric: AdMetric,
+    settings: &Settings,
+) -> Vec<LiftSeries> {
+    let calendar: BTreeSet<NaiveDate> = days.iter().map(|d| d.day).collect();
+    let cumulative = |arm_id: i32| -> Vec<ArmTotals> {
+        let mut running = ArmTotals::default();
+        let mut own = days.iter().filter(|d| d.arm_id == arm_id).peekable();
+        calendar
+            .iter()
+            .map(|day| {
+                while let Some(d) = own.next_if(|d| d.day <= *day) {
+                    running.add(d);
+                }
+                running
+            })
+            .collect()
+    };
+    let control_cum = cumulative(control.id);
+    arms.iter()
+        .filter(|a| !a.is_control)
+        .map(|arm| {
+            let points = calendar
+                .iter()
+                .zip(control_cum.iter().zip(cumulative(arm.id)))
+                .filter_map(|(day, (a, b))| {
+                    let (_, _, inf, _, _) = compare_totals(a, &b, metric, settings).ok()?;
+                    let finite = inf.lift.is_finite() && inf.ci_low.is_finite() && inf.ci_high.is_finite();
+                    finite.then_some(LiftPoint {
+                        day: *day,
+                        lift: inf.lift,
+                        ci_low: inf.ci_low,
+                        ci_high: inf.ci_high,
+                    })
+                })
+                .collect();
+            LiftSeries { label: arm.label.clone(), points }
+        })
+        .collect()
+}
+
+/// Range of the y axis covering every value, padded, and always containing zero.
+fn padded_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values.fold((0.0_f64, 0.0_f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let pad = ((hi - lo) * 0.08).max(0.01);
+    (lo - pad, hi + pad)
+}
+
+/// Percent label for a relative lift.
+fn pct(v: &f64) -> String {
+    format!("{:+.0}%", v * 100.0)
+}
+
+/// The cumulative-lift chart as SVG markup (empty when there is nothing to draw).
+pub fn cumulative_lift_svg(series: &[LiftSeries], metric: AdMetric) -> Result<String, ChartError> {
+    let first = series.iter().flat_map(|s| s.points.first()).map(|p| p.day).min();
+    let last = series.iter().flat_map(|s| s.points.last()).map(|p| p.day).max();
+    let (Some(first), Some(last)) = (first, last) else { return Ok(String::new()) };
+    let span = ((last - first).num_days() as f64).max(1.0);
+    let (y0, y1) = padded_range(
+        series.iter().flat_map(|s| s.points.iter()).flat_map(|p| [p.ci_low, p.ci_high]),
+    );
+    let x = |d: NaiveDate| (d - first).num_days() as f64;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, 340)).into_drawing_area();
+        root.fill(&WHITE).map_err(ChartError::from_draw)?;
+        let caption = format!("Cumulative lift in {} vs control", metric.name().to_uppercase());
+        let mut chart = ChartBuilder::on(&root)
+            .caption(caption, ("sans-serif", 16))
+            .margin(12)
+            .x_label_area_size(32)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0.0..span, y0..y1)
+            .map_err(ChartError::from_draw)?;
+        let date_label = |v: &f64| (first + chrono::Days::new(v.max(0.0).round() as u64)).to_string();
+        chart
+            .configure_mesh()
+            .x_labels(6)
+            .y_labels(6)
+            .x_label_formatter(&date_label)
+            .y_label_formatter(&pct)
+            .light_line_style(WHITE)
+            .draw()
+            .map_err(ChartError::from_draw)?;
+        chart
+            .draw_series(LineSeries::new([(0.0, 0.0), (span, 0.0)], BLACK.stroke_width(1)))
+            .map_err(ChartError::from_draw)?;
+        for (i, s) in series.iter().enumerate() {
+            let color = Palette99::pick(i);
+            let band: Vec<(f64, f64)> = s
+                .points
+                .iter()
+                .map(|p| (x(p.day), p.ci_high))
+                .chain(s.points.iter().rev().map(|p| (x(p.day), p.ci_low)))
+                .collect();
+            chart
+                .draw_series(std::iter::once(Polygon::new(band, color.mix(0.15).filled())))
+                .map_err(ChartError::from_draw)?;
+            let line_color = color.to_rgba();
+            chart
+                .draw_series(LineSeries::new(
+                    s.points.iter().map(|p| (x(p.day), p.lift)),
+                    line_color.stroke_width(2),
+                ))
+                .map_err(ChartError::from_draw)?
+                .label(s.label.clone())
+                .legend(move |(lx, ly)| {
+                    PathElement::new(vec![(lx, ly), (lx + 16, ly)], line_color.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(ChartError::from_draw)?;
+        root.present().map_err(ChartError::from_draw)?;
+    }
+    Ok(svg)
+}
+
+/// A forest plot of the arms' lifts with their intervals (empty when there is nothing to draw).
+pub fn forest_svg(rows: &[&ComparisonView], metric: AdMetric) -> Result<String, ChartError> {
+    let rows: Vec<&&ComparisonView> = rows
+        .iter()
+        .filter(|c| c.inference.ci_low.is_finite() && c.inference.ci_high.is_finite())
+        .collect();
+    if rows.is_empty() {
+        return Ok(String::new());
+    }
+    let (x0, x1) =
+        padded_range(rows.iter().flat_map(|c| [c.inference.ci_low, c.inference.ci_high]));
+    let n = rows.len();
+    let labels: Vec<String> = rows.iter().map(|c| c.arm_label.clone()).collect();
+    let height = 90 + 34 * n as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(ChartError::from_draw)?;
+        let caption = format!("{} lift vs control, {}", metric.name().to_uppercase(), "with intervals");
+        let mut chart = ChartBuilder::on(&root)
+            .caption(caption, ("sans-serif", 16))
+            .margin(12)
+            .x_label_area_size(32)
+            .y_label_area_size(200)
+            .build_cartesian_2d(x0..x1, -0.5..(n as f64 - 0.5))
+            .map_err(ChartError::from_draw)?;
+        let arm_label = |v: &f64| {
+            let i = v.round();
+            if (v - i).abs() < 0.01 && i >= 0.0 {
+                labels.get(n - 1 - i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
+        chart
+            .configure_mesh()
+            .y_labels(n * 4 + 1)
+            .x_labels(7)
+            .x_label_formatter(&pct)
+            .y_label_formatter(&arm_label)
+            .disable_y_mesh()
+            .light_line_style(WHITE)
+            .draw()
+            .map_err(ChartError::from_draw)?;
+        chart
+            .draw_series(LineSeries::new(
+                [(0.0, -0.5), (0.0, n as f64 - 0.5)],
+                BLACK.stroke_width(1),
+            ))
+            .map_err(ChartError::from_draw)?;
+        for (i, c) in rows.iter().enumerate() {
+            let y = (n - 1 - i) as f64;
+            let color = match c.verdict {
+                analytics::stats::Verdict::Winner => RGBColor(22, 128, 61),
+                analytics::stats::Verdict::Loser => RGBColor(185, 28, 28),
+                analytics::stats::Verdict::Inconclusive => RGBColor(90, 90, 90),
+            };
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(c.inference.ci_low, y), (c.inference.ci_high, y)],
+                    color.stroke_width(3),
+                )))
+                .map_err(ChartError::from_draw)?;
+            chart
+                .draw_series(std::iter::once(Circle::new(
+                    (c.inference.lift, y),
+                    5,
+                    color.filled(),
+                )))
+                .map_err(ChartError::from_draw)?;
+        }
+        root.present().map_err(ChartError::from_draw)?;
+    }
+    Ok(svg)
+}
