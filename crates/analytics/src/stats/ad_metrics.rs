@@ -91,7 +91,8 @@ impl AdMetric {
 #[serde(rename_all = "snake_case")]
 pub enum VarianceModel {
     /// Every impression (CTR) or click (CVR) is an independent Bernoulli trial. Far too narrow when the
-    /// rate moves from day to day, as ad rates do; only for proportion-like metrics.
+    /// rate moves from day to day, as ad rates do; only for CTR and CVR, and CVR only while conversions
+    /// do not exceed clicks (view-through conversions can break that).
     Binomial,
     /// Ad-days are the units: delta-method ratio variance over (numerator, denominator) per ad-day.
     /// Robust to day-to-day overdispersion; the default, and the one the A/A simulation validates.
