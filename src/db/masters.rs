@@ -1,0 +1,82 @@
+//! The `masters` table: uploaded base images.
+
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::masters;
+use crate::db_run;
+
+/// A row of `masters`.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
+#[diesel(table_name = masters)]
+pub struct Master {
+    /// Primary key.
+    pub id: i32,
+    /// Owning workspace.
+    pub workspace_id: i32,
+    /// Display name.
+    pub name: String,
+    /// Generator or source of the image (free text).
+    pub source_model: String,
+    /// Prompt used to make the image, if any.
+    pub source_prompt: String,
+    /// Blob of the image as uploaded.
+    pub image_sha: String,
+    /// Blob of the PNG thumbnail.
+    pub thumb_sha: String,
+    /// Width in pixels.
+    pub width: i32,
+    /// Height in pixels.
+    pub height: i32,
+    /// Uploader.
+    pub created_by: Option<i32>,
+    /// Upload time.
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// A master to insert.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = masters)]
+pub struct NewMaster<'a> {
+    /// Owning workspace.
+    pub workspace_id: i32,
+    /// Display name.
+    pub name: &'a str,
+    /// Generator or source.
+    pub source_model: &'a str,
+    /// Prompt.
+    pub source_prompt: &'a str,
+    /// Image blob.
+    pub image_sha: &'a str,
+    /// Thumbnail blob.
+    pub thumb_sha: &'a str,
+    /// Width in pixels.
+    pub width: i32,
+    /// Height in pixels.
+    pub height: i32,
+    /// Uploader.
+    pub created_by: Option<i32>,
+    /// Upload time.
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// Inserts a master and returns it.
+pub fn insert(conn: &mut DbConn<'_>, new: &NewMaster<'_>) -> QueryResult<Master> {
+    db_run!(conn, |c| diesel::insert_into(masters::table)
+        .values(new)
+        .returning(Master::as_returning())
+        .get_result(c))
+}
+
+/// Finds a master by id.
+pub fn find(conn: &mut DbConn<'_>, id: i32) -> QueryResult<Master> {
+    db_run!(conn, |c| masters::table.find(id).select(Master::as_select()).first(c))
+}
+
+/// All masters, newest first.
+pub fn list(conn: &mut DbConn<'_>) -> QueryResult<Vec<Master>> {
+    db_run!(conn, |c| masters::table
+        .order(masters::id.desc())
+        .select(Master::as_select())
+        .load(c))
+}

@@ -1,0 +1,183 @@
+//! The `variants` table: nodes of a master's lineage tree.
+
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::variants;
+use crate::db_run;
+
+/// A row of `variants`.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
+#[diesel(table_name = variants)]
+pub struct Variant {
+    /// Primary key.
+    pub id: i32,
+    /// The master at the root of this variant's lineage.
+    pub master_id: i32,
+    /// The parent variant; `None` when the parent is the master itself.
+    pub parent_variant_id: Option<i32>,
+    /// Short unique code (`LM-7F3K`) used in ad names.
+    pub code: String,
+    /// The one variable this variant changes.
+    pub variable: String,
+    /// Its new value.
+    pub value: String,
+    /// `erase`, `fill`, `recolor`, `composite`, `import` or `erase+composite`.
+    pub operation: String,
+    /// Operation parameters (JSON text).
+    pub params: String,
+    /// Blob of the mask PNG.
+    pub mask_sha: String,
+    /// Blob of the reference image (composite plate or imported edit).
+    pub reference_sha: Option<String>,
+    /// Blob of the result PNG, once the job is done.
+    pub result_sha: Option<String>,
+    /// Review status: draft, in_review, approved, rejected.
+    pub status: String,
+    /// The job that renders it.
+    pub job_id: Option<i32>,
+    /// Audit: pixels changed outside the grown+feathered mask.
+    pub changed_outside_mask_px: Option<i64>,
+    /// Audit: fraction of all pixels changed.
+    pub changed_fraction: Option<f64>,
+    /// Audit: fraction of the image the grown+feathered mask covers.
+    pub mask_fraction: Option<f64>,
+    /// Audit: ΔE2000 between the region's mean colour and the target (recolor only).
+    pub delta_e: Option<f64>,
+    /// Audit: whether the change stayed inside the mask.
+    pub controlled: Option<bool>,
+    /// Audit: a human-readable verdict.
+    pub audit_note: Option<String>,
+    /// Creator.
+    pub created_by: Option<i32>,
+    /// Creation time.
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// A variant to insert.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = variants)]
+pub struct NewVariant<'a> {
+    /// Root master.
+    pub master_id: i32,
+    /// Parent variant, if any.
+    pub parent_variant_id: Option<i32>,
+    /// Unique code.
+    pub code: &'a str,
+    /// Variable.
+    pub variable: &'a str,
+    /// Value.
+    pub value: &'a str,
+    /// Operation name.
+    pub operation: &'a str,
+    /// Parameters (JSON).
+    pub params: &'a str,
+    /// Mask blob.
+    pub mask_sha: &'a str,
+    /// Reference blob.
+    pub reference_sha: Option<&'a str>,
+    /// Creator.
+    pub created_by: Option<i32>,
+    /// Creation time.
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// The audit results written when a job finishes.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = variants)]
+pub struct AuditUpdate {
+    /// Result blob.
+    pub result_sha: Option<String>,
+    /// Pixels changed outside the mask.
+    pub changed_outside_mask_px: Option<i64>,
+    /// Fraction changed.
+    pub changed_fraction: Option<f64>,
+    /// Mask fraction.
+    pub mask_fraction: Option<f64>,
+    /// ΔE2000 (recolor).
+    pub delta_e: Option<f64>,
+    /// Controlled verdict.
+    pub controlled: Option<bool>,
+    /// Verdict text.
+    pub audit_note: Option<String>,
+}
+
+/// Inserts a variant and returns it.
+pub fn insert(conn: &mut DbConn<'_>, new: &NewVariant<'_>) -> QueryResult<Variant> {
+    db_run!(conn, |c| diesel::insert_into(variants::table)
+        .values(new)
+        .returning(Variant::as_returning())
+        .get_result(c))
+}
+
+/// Finds a variant by id.
+pub fn find(conn: &mut DbConn<'_>, id: i32) -> QueryResult<Variant> {
+    db_run!(conn, |c| variants::table.find(id).select(Variant::as_select()).first(c))
+}
+
+/// Whether a code is taken.
+pub fn code_exists(conn: &mut DbConn<'_>, code: &str) -> QueryResult<bool> {
+    db_run!(conn, |c| diesel::select(diesel::dsl::exists(
+        variants::table.filter(variants::code.eq(code))
+    ))
+    .get_result(c))
+}
+
+/// Every variant of a master (its whole lineage), oldest first.
+pub fn for_master(conn: &mut DbConn<'_>, master_id: i32) -> QueryResult<Vec<Variant>> {
+    db_run!(conn, |c| variants::table
+        .filter(variants::master_id.eq(master_id))
+        .order(variants::id)
+        .select(Variant::as_select())
+        .load(c))
+}
+
+/// Variants in a review status, oldest first.
+pub fn with_status(conn: &mut DbConn<'_>, status: &str) -> QueryResult<Vec<Variant>> {
+    db_run!(conn, |c| variants::table
+        .filter(variants::status.eq(status))
+        .order(variants::id)
+        .select(Variant::as_select())
+        .load(c))
+}
+
+/// The oldest other variant with the same parent, variable and value: a duplicate.
+pub fn duplicate_of(conn: &mut DbConn<'_>, v: &Variant) -> QueryResult<Option<i32>> {
+    let parent = v.parent_variant_id;
+    db_run!(conn, |c| {
+        let q = variants::table
+            .filter(variants::master_id.eq(v.master_id))
+            .filter(variants::variable.eq(&v.variable))
+            .filter(variants::value.eq(&v.value))
+            .filter(variants::id.ne(v.id))
+            .order(variants::id)
+            .select(variants::id)
+            .into_boxed();
+        let q = match parent {
+            Some(p) => q.filter(variants::parent_variant_id.eq(p)),
+            None => q.filter(variants::parent_variant_id.is_null()),
+        };
+        q.first(c).optional()
+    })
+}
+
+/// Writes a finished job's result and audit.
+pub fn set_audit(conn: &mut DbConn<'_>, id: i32, audit: &AuditUpdate) -> QueryResult<usize> {
+    db_run!(conn, |c| diesel::update(variants::table.find(id)).set(audit).execute(c))
+}
+
+/// Links the rendering job.
+pub fn set_job(conn: &mut DbConn<'_>, id: i32, job_id: i32) -> QueryResult<usize> {
+    db_run!(conn, |c| diesel::update(variants::table.find(id))
+        .set(variants::job_id.eq(job_id))
+        .execute(c))
+}
+
+/// Moves a variant from status `from` to `to`; returns 0 when it was not in `from` any more.
+pub fn transition(conn: &mut DbConn<'_>, id: i32, from: &str, to: &str) -> QueryResult<usize> {
+    db_run!(conn, |c| diesel::update(
+        variants::table.filter(variants::id.eq(id)).filter(variants::status.eq(from))
+    )
+    .set(variants::status.eq(to))
+    .execute(c))
+}

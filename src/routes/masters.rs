@@ -1,0 +1,122 @@
+//! Masters: the list with the upload form, the master page with its lineage tree, and its images.
+
+use std::collections::HashMap;
+
+use actix_multipart::Multipart;
+use actix_session::Session;
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+
+use crate::auth::{CurrentUser, Permission, session};
+use crate::blobs::BlobId;
+use crate::db::masters;
+use crate::error::AppError;
+use crate::services::masters::{self as svc, MasterInput};
+use crate::startup::AppState;
+use crate::web::{Page, redirect, render};
+
+/// The fields of a multipart form: name → bytes.
+pub struct Fields(HashMap<String, Vec<u8>>);
+
+impl Fields {
+    /// A text field (empty when absent).
+    pub fn text(&self, name: &str) -> String {
+        self.0.get(name).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default()
+    }
+
+    /// A file field, if sent and non-empty.
+    pub fn file(&mut self, name: &str) -> Option<Vec<u8>> {
+        self.0.remove(name).filter(|b| !b.is_empty())
+    }
+}
+
+/// Reads a whole multipart form, refusing more than `limit` bytes in total.
+pub async fn read_fields(mut payload: Multipart, limit: usize) -> Result<Fields, AppError> {
+    let mut out = HashMap::new();
+    let mut total = 0usize;
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|e| AppError::BadRequest(format!("bad multipart body: {e}")))?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let mut buf = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| AppError::BadRequest(format!("bad multipart body: {e}")))?;
+            total += chunk.len();
+            if total > limit {
+                return Err(AppError::PayloadTooLarge(format!("upload is larger than {limit} bytes")));
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        out.insert(name, buf);
+    }
+    Ok(Fields(out))
+}
+
+/// Builds the service input from an upload form.
+pub fn master_input(mut f: Fields) -> Result<MasterInput, AppError> {
+    let image = f.file("image").ok_or_else(|| AppError::Unprocessable("choose an image (PNG, JPEG or WebP)".into()))?;
+    Ok(MasterInput { name: f.text("name"), source_model: f.text("source_model"), source_prompt: f.text("source_prompt"), image })
+}
+
+/// `GET /masters`.
+pub async fn index(req: HttpRequest, user: CurrentUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    user.require(Permission::View)?;
+    let pool = state.pool.clone();
+    let all = web::block(move || pool.run(|c| masters::list(c).map_err(AppError::from))).await??;
+    render(&req, Some(&user), Page::new("masters/index.html").with("masters", &all))
+}
+
+/// `POST /masters` (multipart; CSRF token in the query).
+pub async fn create(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    payload: Multipart,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::EditCreative)?;
+    let input = master_input(read_fields(payload, state.settings.max_upload_bytes).await?)?;
+    let st = state.clone();
+    let uid = user.id;
+    let master = web::block(move || st.pool.run(|c| svc::create(c, &st.blobs, &st.settings, &input, Some(uid)).map_err(AppError::from))).await??;
+    session::flash(&session, "success", format!("Uploaded {}.", master.name));
+    Ok(redirect(&format!("/masters/{}", master.id)))
+}
+
+/// `GET /masters/{id}`: the lineage tree.
+pub async fn show(req: HttpRequest, user: CurrentUser, state: web::Data<AppState>, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+    user.require(Permission::View)?;
+    let id = path.into_inner();
+    let pool = state.pool.clone();
+    let lineage = web::block(move || pool.run(|c| svc::lineage(c, id).map_err(AppError::from))).await??;
+    render(&req, Some(&user), Page::new("masters/show.html").with("lineage", &lineage))
+}
+
+/// `GET /masters/{id}/{which}` with `which` = `image` or `thumb`: the stored blob.
+pub async fn picture(user: CurrentUser, state: web::Data<AppState>, path: web::Path<(i32, String)>) -> Result<HttpResponse, AppError> {
+    user.require(Permission::View)?;
+    let (id, which) = path.into_inner();
+    let st = state.clone();
+    let bytes = web::block(move || -> Result<Vec<u8>, AppError> {
+        let m = st.pool.run(|c| masters::find(c, id).map_err(AppError::from))?;
+        let sha = match which.as_str() {
+            "image" => m.image_sha,
+            "thumb" => m.thumb_sha,
+            _ => return Err(AppError::NotFound("no such picture".into())),
+        };
+        Ok(st.blobs.get(&BlobId::parse(&sha)?)?)
+    })
+    .await??;
+    Ok(image_response(bytes))
+}
+
+/// An image response with its sniffed content type, cacheable (blobs never change).
+pub fn image_response(bytes: Vec<u8>) -> HttpResponse {
+    let mime = match image::guess_format(&bytes) {
+        Ok(image::ImageFormat::Jpeg) => "image/jpeg",
+        Ok(image::ImageFormat::WebP) => "image/webp",
+        _ => "image/png",
+    };
+    HttpResponse::Ok()
+        .content_type(mime)
+        .insert_header(("Cache-Control", "private, max-age=3600"))
+        .body(bytes)
+}

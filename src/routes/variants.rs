@@ -1,0 +1,157 @@
+//! Variant pages: the mask editor form, the variant page (compare, diff, audit, review) and its
+//! pictures.
+
+use actix_multipart::Multipart;
+use actix_session::Session;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use crate::auth::{CurrentUser, Permission, session};
+use crate::db::{jobs, masters, master_variables, reviews, variants};
+use crate::error::AppError;
+use crate::routes::masters::{Fields, image_response, read_fields};
+use crate::services::review;
+use crate::services::variants::{self as svc, Operation, ParentRef, Picture, VariantInput};
+use crate::startup::AppState;
+use crate::web::{Page, redirect, render};
+
+/// `?parent_kind=master&parent_id=1`.
+#[derive(Debug, Deserialize)]
+pub struct NewQuery {
+    parent_kind: Option<String>,
+    parent_id: i32,
+}
+
+/// Builds the service input from the create form.
+pub fn variant_input(mut f: Fields) -> Result<VariantInput, AppError> {
+    let parent = ParentRef::parse(&f.text("parent_kind"), &f.text("parent_id"))?;
+    let mask = f.file("mask").ok_or_else(|| AppError::Unprocessable("paint a mask (PNG) first".into()))?;
+    Ok(VariantInput {
+        parent,
+        variable: f.text("variable"),
+        value: f.text("value"),
+        operation: f.text("operation"),
+        params: f.text("params"),
+        reference: f.file("reference"),
+        mask,
+    })
+}
+
+/// `GET /variants/new`: the mask editor.
+pub async fn new(req: HttpRequest, user: CurrentUser, state: web::Data<AppState>, q: web::Query<NewQuery>) -> Result<HttpResponse, AppError> {
+    user.require(Permission::EditCreative)?;
+    let q = q.into_inner();
+    let kind = q.parent_kind.unwrap_or_else(|| "master".into());
+    let parent = ParentRef::parse(&kind, &q.parent_id.to_string())?;
+    let pool = state.pool.clone();
+    let (master, parent_variant, vars) = web::block(move || {
+        pool.run(|c| -> Result<_, AppError> {
+            let (master_id, pv) = match parent {
+                ParentRef::Master(id) => (id, None),
+                ParentRef::Variant(id) => {
+                    let v = variants::find(c, id)?;
+                    (v.master_id, Some(v))
+                }
+            };
+            Ok((masters::find(c, master_id)?, pv, master_variables::list(c, master_id)?))
+        })
+    })
+    .await??;
+    let image_url = match &parent_variant {
+        Some(v) => format!("/variants/{}/result.png", v.id),
+        None => format!("/masters/{}/image", master.id),
+    };
+    let ops: Vec<&str> = Operation::ALL.iter().map(|o| o.as_str()).collect();
+    render(
+        &req,
+        Some(&user),
+        Page::new("variants/new.html")
+            .with("master", &master)
+            .with("parent_variant", &parent_variant)
+            .with("parent_kind", &kind)
+            .with("parent_id", &q.parent_id)
+            .with("image_url", &image_url)
+            .with("variables", &vars)
+            .with("operations", &ops),
+    )
+}
+
+/// `POST /variants` (multipart; CSRF token in the query).
+pub async fn create(user: CurrentUser, state: web::Data<AppState>, session: Session, payload: Multipart) -> Result<HttpResponse, AppError> {
+    user.require(Permission::EditCreative)?;
+    let input = variant_input(read_fields(payload, state.settings.max_upload_bytes).await?)?;
+    let st = state.clone();
+    let uid = user.id;
+    let created = web::block(move || st.pool.run(|c| svc::create(c, &st.blobs, &st.settings, &input, Some(uid)).map_err(AppError::from))).await??;
+    session::flash(&session, "success", format!("Variant {} queued.", created.variant.code));
+    for w in &created.warnings {
+        session::flash(&session, "info", w.clone());
+    }
+    Ok(redirect(&format!("/variants/{}", created.variant.id)))
+}
+
+/// `GET /variants/{id}`.
+pub async fn show(req: HttpRequest, user: CurrentUser, state: web::Data<AppState>, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+    user.require(Permission::View)?;
+    let id = path.into_inner();
+    let st = state.clone();
+    let (v, master, job, history, duplicate_of, ceiling) = web::block(move || {
+        st.pool.run(|c| -> Result<_, AppError> {
+            let v = variants::find(c, id)?;
+            let master = masters::find(c, v.master_id)?;
+            let job = match v.job_id {
+                Some(j) => Some(jobs::find(c, j)?),
+                None => None,
+            };
+            let history = reviews::history(c, id)?;
+            let dup = variants::duplicate_of(c, &v)?;
+            let ceiling = review::ceiling(c, &st.blobs, &v)?;
+            Ok((v, master, job, history, dup, ceiling))
+        })
+    })
+    .await??;
+    let parent_url = match v.parent_variant_id {
+        Some(p) => format!("/variants/{p}"),
+        None => format!("/masters/{}", v.master_id),
+    };
+    render(
+        &req,
+        Some(&user),
+        Page::new("variants/show.html")
+            .with("v", &v)
+            .with("master", &master)
+            .with("job", &job)
+            .with("history", &history)
+            .with("duplicate_of", &duplicate_of)
+            .with("ceiling", &ceiling)
+            .with("parent_url", &parent_url),
+    )
+}
+
+/// `GET /variants/{id}/{which}.png`: result, parent, mask, diff, leak or overlay.
+pub async fn picture(user: CurrentUser, state: web::Data<AppState>, path: web::Path<(i32, String)>) -> Result<HttpResponse, AppError> {
+    user.require(Permission::View)?;
+    let (id, which) = path.into_inner();
+    let which = Picture::parse(&which).ok_or_else(|| AppError::NotFound("no such picture".into()))?;
+    let st = state.clone();
+    let bytes = web::block(move || st.pool.run(|c| svc::picture(c, &st.blobs, &st.settings, id, which).map_err(AppError::from))).await??;
+    Ok(image_response(bytes))
+}
+
+/// `GET /variants/{id}/download`: the result as an attachment named after the code.
+pub async fn download(user: CurrentUser, state: web::Data<AppState>, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+    user.require(Permission::View)?;
+    let id = path.into_inner();
+    let st = state.clone();
+    let (code, bytes) = web::block(move || {
+        st.pool.run(|c| -> Result<_, AppError> {
+            let v = variants::find(c, id)?;
+            Ok((v.code, svc::picture(c, &st.blobs, &st.settings, id, Picture::Result)?))
+        })
+    })
+    .await??;
+    Ok(HttpResponse::Ok()
+        .content_type("image/png")
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{code}.png\"")))
+        .body(bytes))
+}

@@ -1,0 +1,165 @@
+//! Rendering a variant: run its operation on the parent, audit the result against the parent, and
+//! store both. Called by the engine workers (`crate::jobs`), never on an actix thread.
+
+use std::sync::Arc;
+
+use image::{GrayImage, RgbImage};
+use inpaint::{InpaintOptions, Inpainter};
+
+use crate::blobs::{BlobError, BlobId, BlobStore};
+use crate::config::Settings;
+use crate::db::variants::{AuditUpdate, Variant};
+use crate::db::{DbConn, DbError, variants};
+use crate::services::audit::{self, Audit, Tolerance};
+use crate::services::imaging::{self, ImagingError};
+use crate::services::recolor::{self, HexColor};
+use crate::services::variants::{Operation, Params, ParentRef, VariantError, load_parent};
+use crate::services::composite;
+
+/// Errors while rendering a variant.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The variant's stored input is unusable; retrying cannot help.
+    #[error("{0}")]
+    Invalid(String),
+    /// The engine failed.
+    #[error("inpainting: {0}")]
+    Engine(#[from] inpaint::InpaintError),
+    /// Loading the parent failed.
+    #[error(transparent)]
+    Variant(#[from] VariantError),
+    /// Encoding failed.
+    #[error(transparent)]
+    Imaging(#[from] ImagingError),
+    /// Blob storage failed.
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+    /// A query failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for RenderError {
+    fn from(e: diesel::result::Error) -> Self {
+        RenderError::Db(e.into())
+    }
+}
+
+impl RenderError {
+    /// Whether retrying could succeed (I/O and database trouble) or not (bad input).
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            RenderError::Invalid(_) | RenderError::Imaging(_) => true,
+            RenderError::Engine(e) => !matches!(e, inpaint::InpaintError::Torch(_)),
+            RenderError::Variant(e) => matches!(e, VariantError::Invalid(_) | VariantError::Image(_)),
+            RenderError::Blob(_) | RenderError::Db(_) => false,
+        }
+    }
+}
+
+/// A rendered variant, ready to be written with its job's completion.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// Columns to write.
+    pub update: AuditUpdate,
+    /// The audit behind them.
+    pub audit: Audit,
+}
+
+/// Runs the operation of variant `variant_id`, stores the result PNG and returns the audit.
+/// `progress` is told how far along it is (0..1).
+pub fn render(
+    conn: &mut DbConn<'_>,
+    blobs: &Arc<dyn BlobStore>,
+    settings: &Settings,
+    engine: &dyn Inpainter,
+    variant_id: i32,
+    progress: &dyn Fn(f64),
+) -> Result<Rendered, RenderError> {
+    let v = variants::find(conn, variant_id)?;
+    let op = Operation::parse(&v.operation)?;
+    let params = Params::parse(&v.params)?;
+    let parent_ref = match v.parent_variant_id {
+        Some(p) => ParentRef::Variant(p),
+        None => ParentRef::Master(v.master_id),
+    };
+    let parent = load_parent(conn, blobs, settings, parent_ref)?.image;
+    let limits = imaging::limits(settings);
+    let mask = inpaint::load_mask(&blobs.get(&BlobId::parse(&v.mask_sha)?)?, &limits)?;
+    progress(0.1);
+    let (grow, feather) = (params.grow_for(op), params.feather_for(op));
+    let alpha = inpaint::mask::prepare_alpha(&mask, grow, feather)?;
+    let reference = || -> Result<Vec<u8>, RenderError> {
+        let sha = v.reference_sha.as_deref().ok_or_else(|| RenderError::Invalid(format!("{op} needs a reference image")))?;
+        Ok(blobs.get(&BlobId::parse(sha)?)?)
+    };
+    let opts = InpaintOptions { seed: params.seed_for(op), grow, feather, context_margin: None };
+    let mut delta_e = None;
+    let result: RgbImage = match op {
+        Operation::Erase | Operation::Fill => inpaint::run(engine, &parent, &mask, &opts)?.image,
+        Operation::Recolor => {
+            let hex = HexColor::parse(params.hex.as_deref().unwrap_or_default())
+                .map_err(|e| RenderError::Invalid(e.to_string()))?;
+            let out = recolor::recolor(&parent, &alpha, hex, params.keep_lightness.unwrap_or(false))
+                .ok_or_else(|| RenderError::Invalid("the mask selects no pixels".into()))?;
+            delta_e = Some(out.delta_e);
+            out.image
+        }
+        Operation::Composite => place(&parent, &reference()?, &alpha, &limits)?,
+        Operation::EraseComposite => {
+            let plate = inpaint::run(engine, &parent, &mask, &opts)?.image;
+            progress(0.6);
+            place(&plate, &reference()?, &alpha, &limits)?
+        }
+        Operation::Import => inpaint::load_image(&reference()?, &limits)?,
+    };
+    progress(0.8);
+    let tol = if op.is_internal() {
+        Tolerance::EXACT
+    } else {
+        Tolerance {
+            channel_threshold: settings.audit.import_channel_threshold,
+            max_leak_fraction: settings.audit.import_max_leak_fraction,
+        }
+    };
+    let audit = audit::audit(&parent, &result, &alpha, tol);
+    let result_sha = blobs.put(&imaging::png_rgb(&result)?)?;
+    let note = audit_note(&v, op, &audit, tol);
+    let update = AuditUpdate {
+        result_sha: Some(result_sha.as_str().to_owned()),
+        changed_outside_mask_px: Some(i64::try_from(audit.changed_outside_mask_px).unwrap_or(i64::MAX)),
+        changed_fraction: Some(audit.changed_fraction),
+        mask_fraction: Some(audit.mask_fraction),
+        delta_e,
+        controlled: Some(audit.controlled),
+        audit_note: Some(note),
+    };
+    Ok(Rendered { update, audit })
+}
+
+fn place(
+    base: &RgbImage,
+    reference: &[u8],
+    alpha: &GrayImage,
+    limits: &inpaint::DecodeLimits,
+) -> Result<RgbImage, RenderError> {
+    let rgba = imaging::load_rgba(reference, limits)?;
+    composite::place(base, &rgba, alpha).ok_or_else(|| RenderError::Invalid("the mask selects no pixels".into()))
+}
+
+fn audit_note(v: &Variant, op: Operation, a: &Audit, tol: Tolerance) -> String {
+    if a.controlled {
+        format!(
+            "controlled: {} px changed outside the mask ({} changes only {} = {})",
+            a.changed_outside_mask_px, op, v.variable, v.value
+        )
+    } else {
+        format!(
+            "uncontrolled: {} px ({:.2} %) outside the declared mask changed by more than {} levels (limit {:.2} %); this variant cannot be a single-variable arm",
+            a.changed_outside_mask_px,
+            a.leak_fraction * 100.0,
+            tol.channel_threshold,
+            tol.max_leak_fraction * 100.0
+        )
+    }
+}

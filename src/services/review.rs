@@ -1,0 +1,159 @@
+//! Review: draft → in_review → approved or rejected, with an append-only history, and the
+//! "hallucination ceiling" check for regions that keep failing.
+
+use std::sync::Arc;
+
+use image::GrayImage;
+
+use crate::blobs::{BlobError, BlobId, BlobStore};
+use crate::db::variants::Variant;
+use crate::db::{DbConn, DbError, audit_log, reviews, variants};
+
+/// Errors while reviewing.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    /// The decision is not approve or reject.
+    #[error("decision must be approve or reject")]
+    BadDecision,
+    /// The variant is not in a state that allows this.
+    #[error("{0}")]
+    Conflict(String),
+    /// Blob storage failed.
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+    /// A query failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for ReviewError {
+    fn from(e: diesel::result::Error) -> Self {
+        ReviewError::Db(e.into())
+    }
+}
+
+/// A reviewer's decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Approve.
+    Approve,
+    /// Reject.
+    Reject,
+}
+
+impl Decision {
+    /// Parses `approve` or `reject`.
+    pub fn parse(s: &str) -> Result<Self, ReviewError> {
+        match s.trim() {
+            "approve" => Ok(Decision::Approve),
+            "reject" => Ok(Decision::Reject),
+            _ => Err(ReviewError::BadDecision),
+        }
+    }
+
+    fn status(self) -> &'static str {
+        match self {
+            Decision::Approve => "approved",
+            Decision::Reject => "rejected",
+        }
+    }
+}
+
+/// Sends a rendered draft to review.
+pub fn submit(conn: &mut DbConn<'_>, id: i32, user_id: i32, comment: &str) -> Result<Variant, ReviewError> {
+    conn.transaction(|tx| {
+        let v = variants::find(tx, id)?;
+        if v.result_sha.is_none() {
+            return Err(ReviewError::Conflict("the variant has not finished rendering".into()));
+        }
+        if variants::transition(tx, id, "draft", "in_review")? == 0 {
+            return Err(ReviewError::Conflict(format!("only drafts can be submitted; this one is {}", v.status)));
+        }
+        reviews::insert(tx, id, Some(user_id), "draft", "in_review", comment.trim())?;
+        Ok(variants::find(tx, id)?)
+    })
+}
+
+/// Approves or rejects a rendered variant that is a draft or in review.
+pub fn decide(
+    conn: &mut DbConn<'_>,
+    id: i32,
+    user_id: i32,
+    decision: Decision,
+    comment: &str,
+) -> Result<Variant, ReviewError> {
+    conn.transaction(|tx| {
+        let v = variants::find(tx, id)?;
+        if v.result_sha.is_none() {
+            return Err(ReviewError::Conflict("the variant has not finished rendering".into()));
+        }
+        if !matches!(v.status.as_str(), "draft" | "in_review") {
+            return Err(ReviewError::Conflict(format!("the variant is already {}", v.status)));
+        }
+        let to = decision.status();
+        if variants::transition(tx, id, &v.status, to)? == 0 {
+            return Err(ReviewError::Conflict("the variant changed meanwhile; reload".into()));
+        }
+        reviews::insert(tx, id, Some(user_id), &v.status, to, comment.trim())?;
+        audit_log::record(tx, Some(user_id), &format!("variant.{to}"), &format!("variant:{id}"), comment.trim())?;
+        Ok(variants::find(tx, id)?)
+    })
+}
+
+/// Rejections of the same region it takes to call a region a dead end.
+pub const CEILING_REJECTIONS: usize = 3;
+
+/// Intersection over union of two binary masks (> 127); 0 when sizes differ.
+pub fn iou(a: &GrayImage, b: &GrayImage) -> f64 {
+    if a.dimensions() != b.dimensions() {
+        return 0.0;
+    }
+    let (mut inter, mut union) = (0u64, 0u64);
+    for (p, q) in a.pixels().zip(b.pixels()) {
+        let (x, y) = (p[0] > 127, q[0] > 127);
+        inter += u64::from(x && y);
+        union += u64::from(x || y);
+    }
+    if union == 0 { 0.0 } else { inter as f64 / union as f64 }
+}
+
+/// How many rejected variants of the same master have a mask overlapping `v`'s by IoU > 0.5, when
+/// that reaches [`CEILING_REJECTIONS`]: the region has hit the hallucination ceiling.
+pub fn ceiling(conn: &mut DbConn<'_>, blobs: &Arc<dyn BlobStore>, v: &Variant) -> Result<Option<usize>, ReviewError> {
+    let rejected: Vec<Variant> = variants::for_master(conn, v.master_id)?
+        .into_iter()
+        .filter(|r| r.status == "rejected")
+        .collect();
+    if rejected.len() < CEILING_REJECTIONS {
+        return Ok(None);
+    }
+    let load = |sha: &str| -> Result<Option<GrayImage>, ReviewError> {
+        let bytes = blobs.get(&BlobId::parse(sha)?)?;
+        Ok(image::load_from_memory(&bytes).ok().map(|i| i.to_luma8()))
+    };
+    let Some(mine) = load(&v.mask_sha)? else { return Ok(None) };
+    let mut hits = 0;
+    for r in &rejected {
+        if let Some(m) = load(&r.mask_sha)? {
+            if iou(&mine, &m) > 0.5 {
+                hits += 1;
+            }
+        }
+    }
+    Ok((hits >= CEILING_REJECTIONS).then_some(hits))
+}
+
+#[cfg(test)]
+mod tests {
+    use image::Luma;
+
+    use super::*;
+
+    #[test]
+    fn iou_of_overlapping_squares() {
+        let sq = |x0: u32| GrayImage::from_fn(10, 10, |x, y| Luma([if x >= x0 && x < x0 + 4 && y < 4 { 255 } else { 0 }]));
+        assert!((iou(&sq(0), &sq(0)) - 1.0).abs() < 1e-9);
+        assert!((iou(&sq(0), &sq(2)) - 8.0 / 24.0).abs() < 1e-9);
+        assert_eq!(iou(&sq(0), &sq(6)), 0.0);
+    }
+}
