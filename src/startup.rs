@@ -50,6 +50,8 @@ pub struct AppState {
     pub templates: tera::Tera,
     /// Login throttle.
     pub login_limiter: LoginLimiter,
+    /// Progress of background CSV imports, polled by the progress page.
+    pub import_progress: Arc<crate::services::imports::ProgressRegistry>,
 }
 
 /// A built, bound, not yet running server.
@@ -75,6 +77,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
             login_limiter: LoginLimiter::new(settings.login_attempts_per_minute),
+            import_progress: Arc::default(),
             settings: Arc::new(settings),
             pool,
             blobs,

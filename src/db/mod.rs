@@ -12,6 +12,9 @@ pub mod reporting;
 pub mod schema;
 pub mod users;
 pub mod workspaces;
+pub mod imports;
+pub mod performance_rows;
+pub mod ad_mappings;
 
 use std::time::Duration;
 

@@ -8,6 +8,8 @@ mod health;
 mod home;
 mod sessions;
 mod users;
+mod imports;
+mod ad_mappings;
 
 use actix_web::web;
 
@@ -25,6 +27,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/users", web::post().to(users::create))
         .route("/admin/users/{id}/role", web::post().to(users::update_role))
         .route("/api/v1/me", web::get().to(api::me::show))
+        .route("/imports", web::get().to(imports::index))
+        .route("/imports/new", web::get().to(imports::new))
+        .route("/imports/preview", web::post().to(imports::preview))
+        .route("/imports/reparse", web::post().to(imports::reparse))
+        .route("/imports/confirm", web::post().to(imports::confirm))
+        .route("/imports/jobs/{key}", web::get().to(imports::progress))
+        .route("/imports/jobs/{key}/status", web::get().to(imports::progress_json))
+        .route("/ad-mappings/unmapped", web::get().to(ad_mappings::unmapped))
+        .route("/ad-mappings", web::post().to(ad_mappings::create))
+        .route("/api/v1/imports", web::get().to(api::imports::index))
+        .route("/api/v1/ad-mappings", web::get().to(api::imports::mappings))
+        .route("/api/v1/ad-mappings", web::post().to(api::imports::create))
+        .route("/api/v1/ad-mappings/unmapped", web::get().to(api::imports::unmapped))
         .route("/experiments", web::get().to(experiments::index))
         .route("/experiments", web::post().to(experiments::create))
         .route("/experiments/new", web::get().to(experiments::new))

@@ -7,3 +7,6 @@ pub mod charts;
 pub mod experiments;
 pub mod reports;
 pub mod experiments_bench;
+pub mod imports;
+pub mod import_bench;
+pub mod ad_mapping;

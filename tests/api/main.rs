@@ -10,3 +10,5 @@ mod pages;
 mod experiments;
 mod reports;
 mod variables;
+mod imports;
+mod ad_mappings;

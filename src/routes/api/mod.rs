@@ -2,5 +2,6 @@
 
 pub mod experiments;
 pub mod me;
+pub mod imports;
 pub mod reports;
 pub mod variables;

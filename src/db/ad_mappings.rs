@@ -1,0 +1,105 @@
+//! The `ad_mappings` table: which master or variant an ad-platform ad shows.
+
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::{ad_mappings, variants};
+use crate::db_run;
+
+/// A row of `ad_mappings`.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
+#[diesel(table_name = ad_mappings)]
+pub struct AdMapping {
+    /// Primary key.
+    pub id: i32,
+    /// Platform name.
+    pub platform: String,
+    /// Ad ID.
+    pub ad_id: String,
+    /// The master the ad's creative derives from.
+    pub master_id: i32,
+    /// The variant shown; `None` means the master itself.
+    pub variant_id: Option<i32>,
+    /// `code` (found in the ad name at import) or `manual`.
+    pub mapped_by: String,
+    /// When.
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// A mapping to insert.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = ad_mappings, treat_none_as_default_value = false)]
+pub struct NewAdMapping<'a> {
+    /// Platform name.
+    pub platform: &'a str,
+    /// Ad ID.
+    pub ad_id: &'a str,
+    /// Master.
+    pub master_id: i32,
+    /// Variant, or `None` for the master.
+    pub variant_id: Option<i32>,
+    /// `code` or `manual`.
+    pub mapped_by: &'a str,
+    /// When.
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// Inserts a mapping unless the ad already has one (a code never overrides a manual choice);
+/// returns whether a row was inserted.
+pub fn insert_if_absent(conn: &mut DbConn<'_>, new: &NewAdMapping<'_>) -> QueryResult<bool> {
+    db_run!(conn, |c| diesel::insert_into(ad_mappings::table)
+        .values(new)
+        .on_conflict((ad_mappings::platform, ad_mappings::ad_id))
+        .do_nothing()
+        .execute(c)
+        .map(|n| n > 0))
+}
+
+/// Inserts or replaces the mapping of `(platform, ad_id)`.
+pub fn upsert(conn: &mut DbConn<'_>, new: &NewAdMapping<'_>) -> QueryResult<AdMapping> {
+    db_run!(conn, |c| diesel::insert_into(ad_mappings::table)
+        .values(new)
+        .on_conflict((ad_mappings::platform, ad_mappings::ad_id))
+        .do_update()
+        .set((
+            ad_mappings::master_id.eq(new.master_id),
+            ad_mappings::variant_id.eq(new.variant_id),
+            ad_mappings::mapped_by.eq(new.mapped_by),
+        ))
+        .returning(AdMapping::as_returning())
+        .get_result(c))
+}
+
+/// The ad IDs of `platform` that have a mapping.
+pub fn mapped_ad_ids(conn: &mut DbConn<'_>, platform: &str) -> QueryResult<Vec<String>> {
+    db_run!(conn, |c| ad_mappings::table
+        .filter(ad_mappings::platform.eq(platform))
+        .select(ad_mappings::ad_id)
+        .load(c))
+}
+
+/// All mappings, by platform and ad ID.
+pub fn list(conn: &mut DbConn<'_>) -> QueryResult<Vec<AdMapping>> {
+    db_run!(conn, |c| ad_mappings::table
+        .order((ad_mappings::platform, ad_mappings::ad_id))
+        .select(AdMapping::as_select())
+        .load(c))
+}
+
+/// `(variant id, master id)` of the variant whose code is `code`.
+pub fn variant_by_code(conn: &mut DbConn<'_>, code: &str) -> QueryResult<Option<(i32, i32)>> {
+    db_run!(conn, |c| variants::table
+        .filter(variants::code.eq(code))
+        .select((variants::id, variants::master_id))
+        .first(c)
+        .optional())
+}
+
+/// The master of variant `id`, if the variant exists.
+pub fn master_of_variant(conn: &mut DbConn<'_>, id: i32) -> QueryResult<Option<i32>> {
+    db_run!(conn, |c| variants::table
+        .find(id)
+        .select(variants::master_id)
+        .first(c)
+        .optional())
+}

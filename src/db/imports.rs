@@ -1,0 +1,108 @@
+//! The `imports` table: one row per stored file.
+
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::imports;
+use crate::db_run;
+
+/// A row of `imports`.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
+#[diesel(table_name = imports)]
+pub struct Import {
+    /// Primary key.
+    pub id: i32,
+    /// sha256 of the uploaded bytes (also the blob id of the kept file).
+    pub sha256: String,
+    /// `meta`, `google`, `tiktok` or `generic`.
+    pub platform: String,
+    /// The uploaded file's name.
+    pub filename: String,
+    /// Data rows in the file.
+    pub row_count: i32,
+    /// Distinct ad IDs in the file.
+    pub ad_count: i32,
+    /// Rows that were new.
+    pub inserted_count: i32,
+    /// Rows that replaced an existing `(platform, ad_id, date)`.
+    pub updated_count: i32,
+    /// Account currency, when the file names one.
+    pub currency: Option<String>,
+    /// Earliest day.
+    pub date_min: Option<chrono::NaiveDate>,
+    /// Latest day.
+    pub date_max: Option<chrono::NaiveDate>,
+    /// Who imported it (none from the CLI).
+    pub user_id: Option<i32>,
+    /// When.
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// An import to record.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = imports)]
+pub struct NewImport<'a> {
+    /// sha256 of the bytes.
+    pub sha256: &'a str,
+    /// Platform name.
+    pub platform: &'a str,
+    /// File name.
+    pub filename: &'a str,
+    /// Data rows.
+    pub row_count: i32,
+    /// Distinct ads.
+    pub ad_count: i32,
+    /// New rows (may be set later with [`set_counts`]).
+    pub inserted_count: i32,
+    /// Replaced rows.
+    pub updated_count: i32,
+    /// Currency code.
+    pub currency: Option<&'a str>,
+    /// Earliest day.
+    pub date_min: Option<chrono::NaiveDate>,
+    /// Latest day.
+    pub date_max: Option<chrono::NaiveDate>,
+    /// Importing user.
+    pub user_id: Option<i32>,
+    /// Time of the import.
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// Inserts an import and returns it.
+pub fn insert(conn: &mut DbConn<'_>, new: &NewImport<'_>) -> QueryResult<Import> {
+    db_run!(conn, |c| diesel::insert_into(imports::table)
+        .values(new)
+        .returning(Import::as_returning())
+        .get_result(c))
+}
+
+/// Records how many rows were new and how many replaced existing ones.
+pub fn set_counts(
+    conn: &mut DbConn<'_>,
+    id: i32,
+    inserted: i32,
+    updated: i32,
+) -> QueryResult<Import> {
+    db_run!(conn, |c| diesel::update(imports::table.find(id))
+        .set((imports::inserted_count.eq(inserted), imports::updated_count.eq(updated)))
+        .returning(Import::as_returning())
+        .get_result(c))
+}
+
+/// Finds an import by id.
+pub fn find(conn: &mut DbConn<'_>, id: i32) -> QueryResult<Import> {
+    db_run!(conn, |c| imports::table.find(id).select(Import::as_select()).first(c))
+}
+
+/// All imports, newest first.
+pub fn list(conn: &mut DbConn<'_>) -> QueryResult<Vec<Import>> {
+    db_run!(conn, |c| imports::table
+        .order(imports::id.desc())
+        .select(Import::as_select())
+        .load(c))
+}
+
+/// How many imports exist.
+pub fn count(conn: &mut DbConn<'_>) -> QueryResult<i64> {
+    db_run!(conn, |c| imports::table.count().get_result(c))
+}

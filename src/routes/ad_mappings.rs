@@ -1,0 +1,78 @@
+//! Mapping imported ads to the master or variant they show.
+
+use actix_session::Session;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use crate::auth::{CurrentUser, Permission, session};
+use crate::error::AppError;
+use crate::services::ad_mapping::{self, AdMappingError, MapTarget};
+use crate::startup::AppState;
+use crate::web::{Page, redirect, render};
+
+/// The mapping form.
+#[derive(Debug, Deserialize)]
+pub struct MapForm {
+    /// Platform name.
+    pub platform: String,
+    /// Ad ID.
+    pub ad_id: String,
+    /// `master:ID` or `variant:ID`.
+    pub target: String,
+}
+
+impl From<AdMappingError> for AppError {
+    fn from(err: AdMappingError) -> Self {
+        match err {
+            AdMappingError::Db(e) => e.into(),
+            AdMappingError::NoTarget(_) => AppError::NotFound(err.to_string()),
+            AdMappingError::Platform(_) | AdMappingError::EmptyAdId => {
+                AppError::BadRequest(err.to_string())
+            }
+        }
+    }
+}
+
+/// `GET /ad-mappings/unmapped`: ads with rows but no mapping, each with a form.
+pub async fn unmapped(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::ImportData)?;
+    let pool = state.pool.clone();
+    let (ads, targets) = web::block(move || {
+        pool.run(|c| -> Result<_, AppError> {
+            Ok((ad_mapping::unmapped(c)?, ad_mapping::target_options(c)?))
+        })
+    })
+    .await??;
+    render(
+        &req,
+        Some(&user),
+        Page::new("ad_mappings/unmapped.html").with("ads", &ads).with("targets", &targets),
+    )
+}
+
+/// `POST /ad-mappings`: maps one ad by hand.
+pub async fn create(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    form: web::Form<MapForm>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::ImportData)?;
+    let form = form.into_inner();
+    let target: MapTarget =
+        form.target.parse().map_err(|e: ad_mapping::BadTarget| AppError::BadRequest(e.to_string()))?;
+    let pool = state.pool.clone();
+    let (platform, ad_id) = (form.platform.clone(), form.ad_id.clone());
+    web::block(move || {
+        pool.run(|c| -> Result<_, AppError> {
+            Ok(ad_mapping::map_manually(c, &platform, &ad_id, target)?)
+        })
+    })
+    .await??;
+    session::flash(&session, "success", format!("Mapped ad {}.", form.ad_id));
+    Ok(redirect("/ad-mappings/unmapped"))
+}

@@ -1,0 +1,305 @@
+//! Importing performance CSVs: upload → preview → confirm (background) → history.
+
+use actix_multipart::Multipart;
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use analytics::import::{ColumnMapping, Field, ImportOptions, ParsedImport};
+use futures_util::StreamExt;
+
+use crate::auth::{CurrentUser, Permission, session};
+use crate::blobs::BlobId;
+use crate::db::imports;
+use crate::error::AppError;
+use crate::services::imports::{self as service, BackgroundImport, ImportProgress, StoreMeta};
+use crate::startup::AppState;
+use crate::web::{Page, redirect, render};
+
+/// Rows shown on the preview page.
+const PREVIEW_ROWS: usize = 20;
+
+/// What the upload, re-read and confirm forms carry besides the file.
+#[derive(Debug, Default)]
+struct ImportRequest {
+    blob: Option<String>,
+    filename: String,
+    platform: String,
+    mapping: Vec<(String, String)>,
+}
+
+impl ImportRequest {
+    /// Reads `blob`, `filename`, `platform` and `map_<field>` pairs; ignores the rest.
+    fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let mut req = ImportRequest::default();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "blob" => req.blob = Some(v),
+                "filename" => req.filename = clean_filename(&v),
+                "platform" => req.platform = v,
+                _ => {
+                    if let Some(field) = k.strip_prefix("map_") {
+                        if !v.trim().is_empty() {
+                            req.mapping.push((field.to_owned(), v.trim().to_owned()));
+                        }
+                    }
+                }
+            }
+        }
+        req
+    }
+
+    /// Parser options; a bad platform or field name is a 400.
+    fn options(&self) -> Result<ImportOptions, AppError> {
+        let platform = service::platform_choice(&self.platform)
+            .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        let mut mapping = ColumnMapping::new();
+        for (field, column) in &self.mapping {
+            let field: Field = field.parse().map_err(|e: analytics::import::UnknownField| {
+                AppError::BadRequest(e.to_string())
+            })?;
+            mapping.insert(field, column.clone());
+        }
+        Ok(ImportOptions { platform, mapping, ..ImportOptions::default() })
+    }
+}
+
+/// Keeps the last path component, printable, at most 200 characters.
+fn clean_filename(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    if cleaned.trim().is_empty() { "upload.csv".to_owned() } else { cleaned }
+}
+
+/// `GET /imports`: the import history.
+pub async fn index(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::View)?;
+    let pool = state.pool.clone();
+    let all = web::block(move || pool.run(|c| imports::list(c).map_err(AppError::from))).await??;
+    render(&req, Some(&user), Page::new("imports/index.html").with("imports", &all))
+}
+
+/// `GET /imports/new`: the upload form.
+pub async fn new(req: HttpRequest, user: CurrentUser) -> Result<HttpResponse, AppError> {
+    user.require(Permission::ImportData)?;
+    render(&req, Some(&user), upload_page())
+}
+
+fn upload_page() -> Page {
+    let fields = field_names();
+    let none: [(String, String); 0] = [];
+    Page::new("imports/new.html")
+        .with("fields", &fields)
+        .with("platform", "auto")
+        .with("user_mapping", &none)
+}
+
+fn field_names() -> Vec<&'static str> {
+    Field::ALL.iter().map(|f| f.as_str()).collect()
+}
+
+/// `POST /imports/preview` (multipart: `file`, `platform`, `map_<field>`): keeps the file as a
+/// blob and shows what would be imported. Nothing is written to the database.
+pub async fn preview(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    mut payload: Multipart,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::ImportData)?;
+    let limit = state.settings.max_upload_bytes;
+    let mut pairs = Vec::new();
+    let mut file: Option<Vec<u8>> = None;
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|e| AppError::BadRequest(e.to_string()))?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let filename =
+            field.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_owned);
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| AppError::BadRequest(e.to_string()))?;
+            if bytes.len() + chunk.len() > limit {
+                return Err(AppError::PayloadTooLarge(format!(
+                    "the file is larger than {} MB",
+                    limit / (1024 * 1024)
+                )));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if name == "file" {
+            pairs.push(("filename".to_owned(), filename.unwrap_or_default()));
+            file = Some(bytes);
+        } else {
+            pairs.push((name, String::from_utf8_lossy(&bytes).into_owned()));
+        }
+    }
+    let bytes = file
+        .filter(|b| !b.is_empty())
+        .ok_or_else(|| AppError::BadRequest("choose a CSV file to upload".into()))?;
+    let request = ImportRequest::from_pairs(pairs);
+    let blobs = state.blobs.clone();
+    let id = web::block(move || blobs.put(&bytes)).await?.map_err(AppError::internal)?;
+    preview_blob(&req, &user, &state, id, request).await
+}
+
+/// `POST /imports/reparse` (form: `blob`, `filename`, `platform`, `map_<field>`): previews a
+/// kept upload again with another platform or column mapping.
+pub async fn reparse(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::ImportData)?;
+    let request = ImportRequest::from_pairs(form.into_inner());
+    let id = blob_id(&request)?;
+    preview_blob(&req, &user, &state, id, request).await
+}
+
+fn blob_id(request: &ImportRequest) -> Result<BlobId, AppError> {
+    let blob = request.blob.as_deref().unwrap_or_default();
+    BlobId::parse(blob).map_err(|_| AppError::BadRequest("missing or invalid upload id".into()))
+}
+
+/// Parses the kept blob and renders the preview, or the upload form with the errors (422).
+async fn preview_blob(
+    req: &HttpRequest,
+    user: &CurrentUser,
+    state: &web::Data<AppState>,
+    id: BlobId,
+    request: ImportRequest,
+) -> Result<HttpResponse, AppError> {
+    let opts = request.options()?;
+    let (blobs, pool, blob) = (state.blobs.clone(), state.pool.clone(), id.clone());
+    // Polars runs here, so this must stay inside web::block.
+    let outcome = web::block(move || -> Result<_, AppError> {
+        let bytes = match blobs.get(&blob) {
+            Ok(b) => b,
+            Err(crate::blobs::BlobError::NotFound(_)) => {
+                return Err(AppError::NotFound("that upload is gone; upload it again".into()));
+            }
+            Err(e) => return Err(AppError::internal(e)),
+        };
+        match service::parse(&bytes, &opts) {
+            Ok(mut parsed) => {
+                pool.run(|c| service::fill_unmapped(c, &mut parsed)).map_err(AppError::internal)?;
+                Ok(Ok(parsed))
+            }
+            Err(e) => Ok(Err(e)),
+        }
+    })
+    .await??;
+    let page = match outcome {
+        Ok(parsed) => preview_page(&parsed, &id, &request),
+        Err(e) => {
+            let errors = e.to_string();
+            let row_errors = match &e {
+                service::ImportServiceError::Parse(p) => p.row_errors().cloned(),
+                _ => None,
+            };
+            upload_page()
+                .with("error", &errors)
+                .with("row_errors", &row_errors)
+                .with("blob", id.as_str())
+                .with("filename", &request.filename)
+                .with("platform", &request.platform)
+                .with("user_mapping", &request.mapping)
+                .status(StatusCode::UNPROCESSABLE_ENTITY)
+        }
+    };
+    render(req, Some(user), page)
+}
+
+fn preview_page(parsed: &ParsedImport, id: &BlobId, request: &ImportRequest) -> Page {
+    let mapping: Vec<(&str, Option<&str>)> =
+        Field::ALL.iter().map(|f| (f.as_str(), parsed.mapping.get(*f))).collect();
+    let rows = &parsed.rows[..parsed.rows.len().min(PREVIEW_ROWS)];
+    Page::new("imports/preview.html")
+        .with("blob", id.as_str())
+        .with("filename", &request.filename)
+        .with("platform", parsed.platform.as_str())
+        .with("chosen_platform", &request.platform)
+        .with("encoding", &format!("{:?}", parsed.encoding))
+        .with("delimiter", &format!("{:?}", parsed.delimiter))
+        .with("header_line", &parsed.header_line)
+        .with("mapping", &mapping)
+        .with("user_mapping", &request.mapping)
+        .with("fields", &field_names())
+        .with("rows", rows)
+        .with("summary", &parsed.summary)
+}
+
+/// `POST /imports/confirm` (form as for reparse): starts the import on a background thread and
+/// sends the browser to its progress page.
+pub async fn confirm(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::ImportData)?;
+    let request = ImportRequest::from_pairs(form.into_inner());
+    let id = blob_id(&request)?;
+    let opts = request.options()?;
+    let key = crate::auth::tokens::random_token("imp_");
+    let job = BackgroundImport {
+        pool: state.pool.clone(),
+        blobs: state.blobs.clone(),
+        registry: state.import_progress.clone(),
+        key: key.clone(),
+        opts,
+        meta: StoreMeta {
+            sha256: id.as_str().to_owned(),
+            filename: request.filename,
+            user_id: Some(user.id),
+        },
+    };
+    job.spawn().map_err(AppError::internal)?;
+    Ok(redirect(&format!("/imports/jobs/{key}")))
+}
+
+fn progress_of(state: &AppState, key: &str) -> Result<ImportProgress, AppError> {
+    state
+        .import_progress
+        .get(key)
+        .ok_or_else(|| AppError::NotFound("no such import job (the server may have restarted)".into()))
+}
+
+/// `GET /imports/jobs/{key}`: a progress bar while the import runs (meta refresh without JS);
+/// on success, back to the history with a message.
+pub async fn progress(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::ImportData)?;
+    let key = path.into_inner();
+    let p = progress_of(&state, &key)?;
+    if let ImportProgress::Done { import_id, rows, inserted, updated } = p {
+        session::flash(
+            &session,
+            "success",
+            format!("Imported {rows} rows: {inserted} new, {updated} updated (import #{import_id})."),
+        );
+        return Ok(redirect("/imports"));
+    }
+    render(
+        &req,
+        Some(&user),
+        Page::new("imports/progress.html").with("key", &key).with("progress", &p),
+    )
+}
+
+/// `GET /imports/jobs/{key}/status`: the progress as JSON, for the page's script.
+pub async fn progress_json(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::ImportData)?;
+    Ok(HttpResponse::Ok().json(progress_of(&state, &path.into_inner())?))
+}

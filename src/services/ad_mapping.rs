@@ -1,0 +1,120 @@
+//! Mapping ad-platform ads to the master or variant they show.
+
+use std::str::FromStr;
+
+use crate::db::ad_mappings::{self, AdMapping, NewAdMapping};
+use crate::db::performance_rows::{self, UnmappedAd};
+use crate::db::{DbConn, masters, variants};
+
+/// What an ad is mapped to: a master itself, or one of its variants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapTarget {
+    /// The master image is the creative.
+    Master(i32),
+    /// A variant.
+    Variant(i32),
+}
+
+/// A target that is not `master:ID` or `variant:ID`.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid target {0:?} (expected master:ID or variant:ID)")]
+pub struct BadTarget(pub String);
+
+impl FromStr for MapTarget {
+    type Err = BadTarget;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || BadTarget(s.to_owned());
+        let (kind, id) = s.trim().split_once(':').ok_or_else(bad)?;
+        let id: i32 = id.parse().map_err(|_| bad())?;
+        match kind {
+            "master" => Ok(MapTarget::Master(id)),
+            "variant" => Ok(MapTarget::Variant(id)),
+            _ => Err(bad()),
+        }
+    }
+}
+
+/// Why a mapping was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AdMappingError {
+    /// The platform name is unknown.
+    #[error(transparent)]
+    Platform(#[from] analytics::import::UnknownPlatformName),
+    /// The ad ID is empty.
+    #[error("the ad ID is empty")]
+    EmptyAdId,
+    /// The master or variant does not exist.
+    #[error("no such {0}")]
+    NoTarget(&'static str),
+    /// The database failed.
+    #[error("database: {0}")]
+    Db(#[from] diesel::result::Error),
+}
+
+/// Maps `(platform, ad_id)` to `target` by hand, replacing any earlier mapping.
+pub fn map_manually(
+    conn: &mut DbConn<'_>,
+    platform: &str,
+    ad_id: &str,
+    target: MapTarget,
+) -> Result<AdMapping, AdMappingError> {
+    let platform: analytics::import::Platform = platform.parse()?;
+    let ad_id = ad_id.trim();
+    if ad_id.is_empty() {
+        return Err(AdMappingError::EmptyAdId);
+    }
+    let (master_id, variant_id) = match target {
+        MapTarget::Master(id) => (exists_master(conn, id)?, None),
+        MapTarget::Variant(id) => {
+            let master = ad_mappings::master_of_variant(conn, id)?
+                .ok_or(AdMappingError::NoTarget("variant"))?;
+            (master, Some(id))
+        }
+    };
+    let new = NewAdMapping {
+        platform: platform.as_str(),
+        ad_id,
+        master_id,
+        variant_id,
+        mapped_by: "manual",
+        created_at: crate::db::now(),
+    };
+    Ok(ad_mappings::upsert(conn, &new)?)
+}
+
+fn exists_master(conn: &mut DbConn<'_>, id: i32) -> Result<i32, AdMappingError> {
+    match masters::find(conn, id) {
+        Ok(m) => Ok(m.id),
+        Err(diesel::result::Error::NotFound) => Err(AdMappingError::NoTarget("master")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// One choice in the mapping form.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TargetOption {
+    /// `master:ID` or `variant:ID`.
+    pub value: String,
+    /// What the user reads.
+    pub label: String,
+}
+
+/// Every master and each of its variants, as form choices.
+pub fn target_options(conn: &mut DbConn<'_>) -> Result<Vec<TargetOption>, AdMappingError> {
+    let mut out = Vec::new();
+    for m in masters::list(conn)? {
+        out.push(TargetOption { value: format!("master:{}", m.id), label: m.name.clone() });
+        for v in variants::for_master(conn, m.id)? {
+            out.push(TargetOption {
+                value: format!("variant:{}", v.id),
+                label: format!("{} → {} ({}: {})", m.name, v.code, v.variable, v.value),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Ads with stored rows and no mapping.
+pub fn unmapped(conn: &mut DbConn<'_>) -> Result<Vec<UnmappedAd>, AdMappingError> {
+    Ok(performance_rows::unmapped_ads(conn)?)
+}

@@ -1,0 +1,297 @@
+//! Importing ad-platform performance exports: parse (pure, in `analytics::import`), then store
+//! every row in one transaction, upserting on `(platform, ad_id, date)`, and map ads whose name
+//! carries a variant code.
+//!
+//! Parsing runs polars, so callers on an async runtime must call these functions from
+//! `web::block` or a plain thread (polars' `collect` panics on an actix worker).
+
+use std::collections::HashMap;
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use analytics::import::{self as parser, ImportOptions, ParsedImport, Platform};
+
+use crate::db::imports::{self, Import, NewImport};
+use crate::db::performance_rows::{self, NewPerformanceRow};
+use crate::db::{DbConn, DbError, ad_mappings};
+
+/// Why an import failed. Nothing is written when any of these is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportServiceError {
+    /// The file was rejected by the parser (line, column and reason inside).
+    #[error(transparent)]
+    Parse(#[from] parser::ImportError),
+    /// A count does not fit the `imports` columns.
+    #[error("the file is too large: {0} rows")]
+    TooLarge(usize),
+    /// The database failed; the transaction was rolled back.
+    #[error("database: {0}")]
+    Db(#[from] diesel::result::Error),
+    /// No database connection.
+    #[error(transparent)]
+    Pool(#[from] DbError),
+}
+
+/// Who and what is being stored.
+#[derive(Debug, Clone)]
+pub struct StoreMeta {
+    /// sha256 hex of the uploaded bytes.
+    pub sha256: String,
+    /// The uploaded file's name.
+    pub filename: String,
+    /// The importing user (none from the CLI).
+    pub user_id: Option<i32>,
+}
+
+/// What [`store`] did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StoreOutcome {
+    /// The recorded import, counts included.
+    pub import: Import,
+    /// Ads newly mapped to a variant through a code in their name.
+    pub mapped_by_code: usize,
+}
+
+/// Parses `bytes` with `opts` (blocking: polars).
+pub fn parse(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedImport, ImportServiceError> {
+    Ok(parser::parse(bytes, opts)?)
+}
+
+/// Options for a platform choice from a form or the CLI: `auto` (or empty) detects.
+pub fn platform_choice(name: &str) -> Result<Option<Platform>, parser::UnknownPlatformName> {
+    match name.trim() {
+        "" | "auto" => Ok(None),
+        other => other.parse().map(Some),
+    }
+}
+
+/// Fills `summary.unmapped_ads`: ads of the file with no `ad_mappings` row and no variant code
+/// in their name.
+pub fn fill_unmapped(
+    conn: &mut DbConn<'_>,
+    parsed: &mut ParsedImport,
+) -> Result<(), ImportServiceError> {
+    let mapped: HashSet<String> =
+        ad_mappings::mapped_ad_ids(conn, parsed.platform.as_str())?.into_iter().collect();
+    parsed.fill_unmapped(|ad| ad.variant_code.is_some() || mapped.contains(ad.ad_id));
+    Ok(())
+}
+
+/// Stores a parsed import in ONE transaction: the `imports` row, every performance row
+/// (multi-row upserts sized under the bound-parameter limit) and code mappings. Any failure
+/// rolls everything back. `progress(done, total)` is called after each batch.
+pub fn store(
+    conn: &mut DbConn<'_>,
+    parsed: &ParsedImport,
+    meta: &StoreMeta,
+    progress: &dyn Fn(u64, u64),
+) -> Result<StoreOutcome, ImportServiceError> {
+    let total = parsed.rows.len();
+    let row_count = i32::try_from(total).map_err(|_| ImportServiceError::TooLarge(total))?;
+    let ad_count =
+        i32::try_from(parsed.summary.ads).map_err(|_| ImportServiceError::TooLarge(total))?;
+    let platform = parsed.platform.as_str();
+    let currency = parsed.currency.as_ref().map(|c| c.as_str().to_owned());
+    let batch = performance_rows::batch_rows(conn.backend());
+    conn.transaction(|tx| {
+        let new = NewImport {
+            sha256: &meta.sha256,
+            platform,
+            filename: &meta.filename,
+            row_count,
+            ad_count,
+            inserted_count: 0,
+            updated_count: 0,
+            currency: currency.as_deref(),
+            date_min: Some(parsed.summary.date_min),
+            date_max: Some(parsed.summary.date_max),
+            user_id: meta.user_id,
+            created_at: crate::db::now(),
+        };
+        let import = imports::insert(tx, &new)?;
+        // Rows of this platform before and after tell new rows from replaced ones; the
+        // transaction holds the write lock, so no one else changes the count in between.
+        let before = performance_rows::count_for_platform(tx, platform)?;
+        let mut buf: Vec<NewPerformanceRow<'_>> = Vec::with_capacity(batch.min(total));
+        let done = AtomicU64::new(0);
+        for chunk in parsed.rows.chunks(batch) {
+            buf.clear();
+            buf.extend(chunk.iter().map(|r| to_new_row(r, platform, currency.as_deref(), import.id)));
+            performance_rows::upsert_batch(tx, &buf)?;
+            let d = done.fetch_add(chunk.len() as u64, Ordering::Relaxed) + chunk.len() as u64;
+            progress(d, total as u64);
+        }
+        let after = performance_rows::count_for_platform(tx, platform)?;
+        let inserted = i32::try_from(after - before).unwrap_or(row_count);
+        let import = imports::set_counts(tx, import.id, inserted, row_count - inserted)?;
+        let mapped_by_code = map_codes(tx, parsed)?;
+        Ok(StoreOutcome { import, mapped_by_code })
+    })
+}
+
+fn to_new_row<'a>(
+    r: &'a parser::CanonicalRow,
+    platform: &'a str,
+    file_currency: Option<&'a str>,
+    import_id: i32,
+) -> NewPerformanceRow<'a> {
+    NewPerformanceRow {
+        platform,
+        ad_id: &r.ad_id,
+        date: r.date,
+        account_id: r.account_id.as_deref(),
+        currency: r.currency.as_ref().map(|c| c.as_str()).or(file_currency),
+        campaign_id: r.campaign_id.as_deref(),
+        campaign_name: r.campaign_name.as_deref(),
+        adset_id: r.adset_id.as_deref(),
+        adset_name: r.adset_name.as_deref(),
+        ad_name: r.ad_name.as_deref(),
+        impressions: r.impressions.unwrap_or(0),
+        clicks: r.clicks.unwrap_or(0),
+        clicks_all: r.clicks_all,
+        spend_micros: r.spend.map_or(0, parser::Money::micros),
+        conversions: r.conversions.unwrap_or(0.0),
+        conversion_value: r.conversion_value.map_or(0.0, parser::Money::as_f64),
+        source_import_id: import_id,
+    }
+}
+
+/// Maps every ad whose name carries the code of an existing variant, unless already mapped.
+fn map_codes(conn: &mut DbConn<'_>, parsed: &ParsedImport) -> Result<usize, ImportServiceError> {
+    let platform = parsed.platform.as_str();
+    let now = crate::db::now();
+    let mut mapped = 0;
+    for ad in parsed.ads() {
+        let Some(code) = ad.variant_code else { continue };
+        let Some((variant_id, master_id)) = ad_mappings::variant_by_code(conn, code)? else {
+            continue;
+        };
+        let new = ad_mappings::NewAdMapping {
+            platform,
+            ad_id: ad.ad_id,
+            master_id,
+            variant_id: Some(variant_id),
+            mapped_by: "code",
+            created_at: now,
+        };
+        if ad_mappings::insert_if_absent(conn, &new)? {
+            mapped += 1;
+        }
+    }
+    Ok(mapped)
+}
+
+/// The state of one background import, as the progress page and its JSON show it.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ImportProgress {
+    /// Parsing the file.
+    Parsing,
+    /// Writing rows.
+    Storing {
+        /// Rows written so far.
+        done: u64,
+        /// Rows in the file.
+        total: u64,
+    },
+    /// Finished.
+    Done {
+        /// The recorded import.
+        import_id: i32,
+        /// Rows in the file.
+        rows: i32,
+        /// New rows.
+        inserted: i32,
+        /// Replaced rows.
+        updated: i32,
+    },
+    /// Rejected or failed; nothing was written.
+    Failed {
+        /// Why.
+        error: String,
+    },
+}
+
+/// In-memory progress of background imports, keyed by a random job key. Lives in `AppState`;
+/// a restart forgets running jobs, whose transactions then roll back.
+#[derive(Debug, Default)]
+pub struct ProgressRegistry {
+    jobs: Mutex<HashMap<String, ImportProgress>>,
+}
+
+impl ProgressRegistry {
+    /// Records the state of `key`.
+    pub fn set(&self, key: &str, state: ImportProgress) {
+        if let Ok(mut jobs) = self.jobs.lock() {
+            jobs.insert(key.to_owned(), state);
+        }
+    }
+
+    /// The state of `key`, if known.
+    pub fn get(&self, key: &str) -> Option<ImportProgress> {
+        self.jobs.lock().ok().and_then(|jobs| jobs.get(key).cloned())
+    }
+}
+
+/// Everything a background import needs, moved onto its own thread.
+pub struct BackgroundImport {
+    /// Database pool.
+    pub pool: crate::db::DbPool,
+    /// Where the uploaded file was kept.
+    pub blobs: std::sync::Arc<dyn crate::blobs::BlobStore>,
+    /// Progress registry shared with the web handlers.
+    pub registry: std::sync::Arc<ProgressRegistry>,
+    /// Registry key of this job.
+    pub key: String,
+    /// Parser options chosen on the preview page.
+    pub opts: ImportOptions,
+    /// File identity and user.
+    pub meta: StoreMeta,
+}
+
+impl BackgroundImport {
+    /// Runs the import on a plain thread (polars must not run on an actix worker) and reports
+    /// progress in the registry.
+    pub fn spawn(self) -> std::io::Result<()> {
+        self.registry.set(&self.key, ImportProgress::Parsing);
+        std::thread::Builder::new().name("import".into()).spawn(move || {
+            let state = match self.run() {
+                Ok(o) => ImportProgress::Done {
+                    import_id: o.import.id,
+                    rows: o.import.row_count,
+                    inserted: o.import.inserted_count,
+                    updated: o.import.updated_count,
+                },
+                Err(e) => {
+                    tracing::warn!(error = %e, "import failed");
+                    ImportProgress::Failed { error: e.to_string() }
+                }
+            };
+            self.registry.set(&self.key, state);
+        })?;
+        Ok(())
+    }
+
+    fn run(&self) -> Result<StoreOutcome, BackgroundError> {
+        let id = crate::blobs::BlobId::parse(&self.meta.sha256)?;
+        let bytes = self.blobs.get(&id)?;
+        let parsed = parse(&bytes, &self.opts)?;
+        drop(bytes);
+        let registry = &self.registry;
+        let key = &self.key;
+        let progress = |done, total| registry.set(key, ImportProgress::Storing { done, total });
+        Ok(self.pool.run(|c| store(c, &parsed, &self.meta, &progress))?)
+    }
+}
+
+/// Why a background import failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BackgroundError {
+    /// The kept upload could not be read back.
+    #[error("uploaded file: {0}")]
+    Blob(#[from] crate::blobs::BlobError),
+    /// Parsing or storing failed.
+    #[error(transparent)]
+    Import(#[from] ImportServiceError),
+}
