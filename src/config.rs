@@ -47,6 +47,10 @@ pub struct Settings {
     pub workers: usize,
     /// Inpainting engine settings.
     pub engine: EngineSettings,
+    /// Control-audit tolerances for imported (externally edited) images.
+    pub audit: AuditSettings,
+    /// Job queue retry settings.
+    pub jobs: JobSettings,
     /// Seed the demo workspace on start when the database has no masters.
     pub demo: bool,
     /// tracing filter, e.g. `info` or `liftmask=debug`.
@@ -63,6 +67,38 @@ pub struct EngineSettings {
     pub model_path: Option<PathBuf>,
     /// `auto`, `cpu` or `cuda`.
     pub device: String,
+}
+
+/// Control-audit tolerances for `import` variants (internal operations are always exact).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditSettings {
+    /// An outside pixel counts as changed when a channel differs by more than this (0–255).
+    pub import_channel_threshold: u8,
+    /// An import leaks when more than this fraction of the outside pixels changed.
+    pub import_max_leak_fraction: f64,
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        Self { import_channel_threshold: 8, import_max_leak_fraction: 0.005 }
+    }
+}
+
+/// Job queue retry settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobSettings {
+    /// A running job whose heartbeat is older than this many seconds is requeued.
+    pub stale_after_secs: u64,
+    /// Claims allowed per job before it is marked failed.
+    pub max_attempts: i32,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self { stale_after_secs: 120, max_attempts: 3 }
+    }
 }
 
 impl Default for EngineSettings {
@@ -87,6 +123,8 @@ impl Default for Settings {
             max_image_side: 12_000,
             workers: 1,
             engine: EngineSettings::default(),
+            audit: AuditSettings::default(),
+            jobs: JobSettings::default(),
             demo: false,
             log: "info".into(),
         }
@@ -100,7 +138,7 @@ impl Settings {
             .merge(Toml::file(config_file))
             // LIFTMASK_TEST_* variables belong to the test harness, not to the app.
             .merge(
-                Env::prefixed("LIFTMASK_").split("__").filter(|k| !k.as_str().starts_with("test_")),
+                Env::prefixed("LIFTMASK_").split("__").filter(|k| !k.as_str().to_ascii_lowercase().starts_with("test_")),
             )
             .extract()
             .map_err(|e| ConfigError::Invalid(Box::new(e)))

@@ -138,3 +138,46 @@ impl From<crate::services::experiments::ExperimentError> for AppError {
         }
     }
 }
+
+impl From<crate::services::masters::MasterError> for AppError {
+    fn from(err: crate::services::masters::MasterError) -> Self {
+        use crate::services::masters::MasterError;
+        match err {
+            MasterError::Invalid(msg) => AppError::Unprocessable(msg),
+            MasterError::Image(e) => AppError::Unprocessable(format!("image refused: {e}")),
+            MasterError::Db(e) => e.into(),
+            other => AppError::internal(other),
+        }
+    }
+}
+
+impl From<crate::services::variants::VariantError> for AppError {
+    fn from(err: crate::services::variants::VariantError) -> Self {
+        use crate::services::variants::VariantError;
+        match err {
+            VariantError::Invalid(msg) => AppError::Unprocessable(msg),
+            VariantError::NotReady(msg) => AppError::Conflict(msg),
+            VariantError::Image(e) => AppError::Unprocessable(format!("image refused: {e}")),
+            VariantError::Db(e) => e.into(),
+            other => AppError::internal(other),
+        }
+    }
+}
+
+impl From<crate::services::review::ReviewError> for AppError {
+    fn from(err: crate::services::review::ReviewError) -> Self {
+        use crate::services::review::ReviewError;
+        match err {
+            ReviewError::BadDecision => AppError::BadRequest(err.to_string()),
+            ReviewError::Conflict(msg) => AppError::Conflict(msg),
+            ReviewError::Db(e) => e.into(),
+            other => AppError::internal(other),
+        }
+    }
+}
+
+impl From<crate::blobs::BlobError> for AppError {
+    fn from(err: crate::blobs::BlobError) -> Self {
+        AppError::internal(err)
+    }
+}

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod jobs;
 pub mod routes;
 pub mod services;
 pub mod startup;

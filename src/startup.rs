@@ -52,6 +52,10 @@ pub struct AppState {
     pub login_limiter: LoginLimiter,
     /// Progress of background CSV imports, polled by the progress page.
     pub import_progress: Arc<crate::services::imports::ProgressRegistry>,
+    /// Per-experiment aggregated performance, reused while the data is unchanged.
+    pub experiment_cache: Arc<crate::services::experiments::ResultsCache>,
+    /// In-process engine workers (`settings.workers`); they stop when the state is dropped.
+    pub workers: crate::jobs::Workers,
 }
 
 /// A built, bound, not yet running server.
@@ -75,9 +79,17 @@ impl Application {
         let templates = crate::web::render::load_templates()?;
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
+        let worker_ctx = crate::jobs::WorkerContext {
+            pool: pool.clone(),
+            blobs: blobs.clone(),
+            settings: Arc::new(settings.clone()),
+        };
+        let workers = crate::jobs::start(&worker_ctx, settings.workers)?;
         let state = web::Data::new(AppState {
+            workers,
             login_limiter: LoginLimiter::new(settings.login_attempts_per_minute),
             import_progress: Arc::default(),
+            experiment_cache: Arc::default(),
             settings: Arc::new(settings),
             pool,
             blobs,

@@ -1,6 +1,10 @@
 //! The site map: every route of liftmask, in one place.
 
 mod api;
+mod jobs;
+mod masters;
+mod reviews;
+mod variants;
 mod experiments;
 mod reports;
 mod variables;
@@ -55,6 +59,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/experiments/{id}/daily.csv", web::get().to(api::reports::daily))
         .route("/api/v1/variables", web::get().to(api::variables::index))
         .route("/api/v1/variables.csv", web::get().to(api::reports::variables))
+        .route("/masters", web::get().to(masters::index))
+        .route("/masters", web::post().to(masters::create))
+        .route("/masters/{id}", web::get().to(masters::show))
+        .route("/masters/{id}/{which}", web::get().to(masters::picture))
+        .route("/variants/new", web::get().to(variants::new))
+        .route("/variants", web::post().to(variants::create))
+        .route("/variants/{id}", web::get().to(variants::show))
+        .route("/variants/{id}/download", web::get().to(variants::download))
+        .route("/variants/{id}/{which}.png", web::get().to(variants::picture))
+        .route("/variants/{id}/submit", web::post().to(reviews::submit))
+        .route("/variants/{id}/review", web::post().to(reviews::decide))
+        .route("/reviews", web::get().to(reviews::index))
+        .route("/jobs/{id}.json", web::get().to(jobs::show))
+        .route("/api/v1/masters", web::post().to(api::masters::create))
+        .route("/api/v1/masters/{id}/tree", web::get().to(api::masters::tree))
+        .route("/api/v1/variants", web::post().to(api::variants::create))
+        .route("/api/v1/variants/{id}", web::get().to(api::variants::show))
+        .route("/api/v1/variants/{id}/image", web::get().to(api::variants::image))
+        .route("/api/v1/variants/{id}/review", web::post().to(api::variants::review))
+        .route("/api/v1/jobs/{id}", web::get().to(api::jobs::show))
         .default_service(web::to(not_found));
 }
 

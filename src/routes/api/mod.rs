@@ -5,3 +5,6 @@ pub mod me;
 pub mod imports;
 pub mod reports;
 pub mod variables;
+pub mod jobs;
+pub mod masters;
+pub mod variants;

@@ -1,0 +1,159 @@
+// Mask editor: brush, eraser and rectangle on a canvas over the parent image, with invert,
+// undo/redo, a live preview of the grown + feathered mask, and a warning when the mask border
+// sits on a high-contrast edge. The mask is submitted as a PNG (alpha = painted) with the form.
+(function () {
+  "use strict";
+  var stage = document.getElementById("editor-stage");
+  if (!stage) return;
+  var img = document.getElementById("editor-image");
+  var canvas = document.getElementById("mask-canvas");
+  var preview = document.getElementById("preview-canvas");
+  var ctx = canvas.getContext("2d", { willReadFrequently: true });
+  var pctx = preview.getContext("2d");
+  var W = canvas.width, H = canvas.height;
+  var PAINT = "rgb(255,80,200)";
+  var tool = "brush", drawing = false, last = null, rectStart = null, before = null;
+  var undo = [], redo = [];
+  var size = document.getElementById("brush-size");
+  var grow = document.getElementById("mask-grow"), feather = document.getElementById("mask-feather");
+  var growOut = document.getElementById("grow-out"), featherOut = document.getElementById("feather-out");
+  var showPreview = document.getElementById("mask-preview");
+  var stats = document.getElementById("mask-stats"), edgeWarn = document.getElementById("edge-warning");
+  var luma = null;
+
+  // Image luminance, for the edge check (same origin, so the pixels are readable).
+  function loadLuma() {
+    var c = document.createElement("canvas"); c.width = W; c.height = H;
+    var g = c.getContext("2d"); g.drawImage(img, 0, 0, W, H);
+    var d = g.getImageData(0, 0, W, H).data; luma = new Float32Array(W * H);
+    for (var i = 0; i < W * H; i++) luma[i] = 0.299 * d[4 * i] + 0.587 * d[4 * i + 1] + 0.114 * d[4 * i + 2];
+  }
+  if (img.complete) loadLuma(); else img.addEventListener("load", loadLuma);
+
+  function snapshot() { return ctx.getImageData(0, 0, W, H); }
+  function pushUndo(state) { undo.push(state); if (undo.length > 40) undo.shift(); redo = []; }
+  function pos(e) {
+    var r = canvas.getBoundingClientRect();
+    return { x: (e.clientX - r.left) * W / r.width, y: (e.clientY - r.top) * H / r.height };
+  }
+  function brushWidth() { return Number(size.value) * W / canvas.getBoundingClientRect().width; }
+  function stroke(a, b) {
+    ctx.globalCompositeOperation = tool === "eraser" ? "destination-out" : "source-over";
+    ctx.strokeStyle = PAINT; ctx.fillStyle = PAINT; ctx.lineCap = "round"; ctx.lineJoin = "round";
+    ctx.lineWidth = brushWidth();
+    ctx.beginPath(); ctx.moveTo(a.x, a.y); ctx.lineTo(b.x, b.y); ctx.stroke();
+    ctx.globalCompositeOperation = "source-over";
+  }
+
+  canvas.addEventListener("pointerdown", function (e) {
+    e.preventDefault(); canvas.setPointerCapture && canvas.setPointerCapture(e.pointerId);
+    drawing = true; before = snapshot(); last = pos(e);
+    if (tool === "rect") rectStart = last; else stroke(last, last);
+  });
+  canvas.addEventListener("pointermove", function (e) {
+    if (!drawing) return;
+    var p = pos(e);
+    if (tool === "rect") {
+      ctx.putImageData(before, 0, 0); ctx.fillStyle = PAINT;
+      ctx.fillRect(Math.min(rectStart.x, p.x), Math.min(rectStart.y, p.y), Math.abs(p.x - rectStart.x), Math.abs(p.y - rectStart.y));
+    } else { stroke(last, p); }
+    last = p;
+  });
+  function end() { if (!drawing) return; drawing = false; pushUndo(before); changed(); }
+  canvas.addEventListener("pointerup", end);
+  canvas.addEventListener("pointercancel", end);
+  canvas.addEventListener("pointerleave", function () { if (tool !== "rect") end(); });
+
+  document.querySelectorAll(".tool").forEach(function (b) {
+    b.addEventListener("click", function () {
+      tool = b.getAttribute("data-tool");
+      document.querySelectorAll(".tool").forEach(function (o) { o.classList.toggle("active", o === b); o.setAttribute("aria-pressed", o === b ? "true" : "false"); });
+    });
+  });
+  document.getElementById("mask-invert").addEventListener("click", function () {
+    pushUndo(snapshot());
+    var s = snapshot(), d = s.data;
+    for (var i = 0; i < d.length; i += 4) { var on = d[i + 3] > 127; d[i] = 255; d[i + 1] = 80; d[i + 2] = 200; d[i + 3] = on ? 0 : 255; }
+    ctx.putImageData(s, 0, 0); changed();
+  });
+  document.getElementById("mask-clear").addEventListener("click", function () { pushUndo(snapshot()); ctx.clearRect(0, 0, W, H); changed(); });
+  document.getElementById("mask-undo").addEventListener("click", function () { if (!undo.length) return; redo.push(snapshot()); ctx.putImageData(undo.pop(), 0, 0); changed(); });
+  document.getElementById("mask-redo").addEventListener("click", function () { if (!redo.length) return; undo.push(snapshot()); ctx.putImageData(redo.pop(), 0, 0); changed(); });
+  [grow, feather, showPreview].forEach(function (el) { el.addEventListener("input", changed); });
+
+  // Grow = the mask stamped at offsets on rings up to the radius; feather = a blur of that.
+  function drawPreview() {
+    pctx.clearRect(0, 0, W, H);
+    if (!showPreview.checked) return;
+    var g = Number(grow.value), f = Number(feather.value);
+    var tmp = document.createElement("canvas"); tmp.width = W; tmp.height = H;
+    var t = tmp.getContext("2d");
+    t.drawImage(canvas, 0, 0);
+    for (var r = 1; r <= g; r += Math.max(1, Math.floor(g / 4))) {
+      for (var k = 0; k < 16; k++) { var a = k * Math.PI / 8; t.drawImage(canvas, Math.cos(a) * r, Math.sin(a) * r); }
+    }
+    pctx.filter = f > 0 ? "blur(" + (f / 2) + "px)" : "none";
+    pctx.globalAlpha = 0.6; pctx.drawImage(tmp, 0, 0); pctx.globalAlpha = 1; pctx.filter = "none";
+    pctx.globalCompositeOperation = "source-in"; pctx.fillStyle = "rgba(30,120,255,0.6)"; pctx.fillRect(0, 0, W, H);
+    pctx.globalCompositeOperation = "source-over";
+  }
+
+  // Mean luminance step across the mask border; high means a tight mask on a strong edge.
+  function edgeCheck(d) {
+    if (!luma) return 0;
+    var sum = 0, n = 0;
+    for (var y = 1; y < H - 1; y++) for (var x = 1; x < W - 1; x++) {
+      var i = y * W + x; if (d[4 * i + 3] <= 127) continue;
+      [i - 1, i + 1, i - W, i + W].forEach(function (j) { if (d[4 * j + 3] <= 127) { sum += Math.abs(luma[i] - luma[j]); n++; } });
+    }
+    return n ? sum / n : 0;
+  }
+
+  function changed() {
+    growOut.textContent = grow.value; featherOut.textContent = feather.value;
+    var d = ctx.getImageData(0, 0, W, H).data, on = 0;
+    for (var i = 3; i < d.length; i += 4) if (d[i] > 127) on++;
+    stats.textContent = on ? (100 * on / (W * H)).toFixed(2) + " % of the image painted (" + on + " px)" : "Nothing painted yet.";
+    var step = on ? edgeCheck(d) : 0;
+    if (step > 40 && Number(grow.value) < 8) {
+      edgeWarn.textContent = "The mask border sits on a high-contrast edge (mean step " + step.toFixed(0) + "). Grow it by at least 8 px so the fill does not smear the edge back in.";
+      edgeWarn.hidden = false;
+    } else { edgeWarn.hidden = true; }
+    drawPreview();
+  }
+
+  var form = document.getElementById("variant-form");
+  var op = document.getElementById("v-operation");
+  function opChanged() {
+    document.getElementById("hex-field").hidden = op.value !== "recolor";
+    document.getElementById("reference-field").hidden = ["composite", "erase+composite", "import"].indexOf(op.value) < 0;
+  }
+  op.addEventListener("change", opChanged); opChanged();
+
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var err = document.getElementById("form-error"); err.hidden = true;
+    var params = { grow: Number(grow.value), feather: Number(feather.value), seed: Number(document.getElementById("v-seed").value || 0) };
+    if (op.value === "recolor") params.hex = document.getElementById("v-hex").value;
+    document.getElementById("v-params").value = JSON.stringify(params);
+    var button = document.getElementById("variant-submit"); button.disabled = true;
+    canvas.toBlob(function (blob) {
+      var fd = new FormData(form);
+      fd.set("mask", blob, "mask.png");
+      fetch(form.action, { method: "POST", body: fd, credentials: "same-origin" })
+        .then(function (r) {
+          if (r.ok && r.redirected) { window.location.assign(r.url); return null; }
+          return r.text().then(function (t) {
+            var msg;
+            try { msg = JSON.parse(t).error; } catch (_) {
+              var doc = new DOMParser().parseFromString(t, "text/html");
+              var main = doc.querySelector("main"); msg = (main ? main.textContent : t).replace(/\s+/g, " ").trim().slice(0, 300);
+            }
+            throw new Error(msg || ("HTTP " + r.status));
+          });
+        })
+        .catch(function (x) { err.textContent = x.message; err.hidden = false; button.disabled = false; });
+    }, "image/png");
+  });
+  changed();
+})();
