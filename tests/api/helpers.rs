@@ -186,3 +186,135 @@ pub fn extract_csrf(html: &str) -> Option<String> {
     let sel = scraper::Selector::parse(r#"input[name="csrf_token"]"#).ok()?;
     doc.select(&sel).next()?.value().attr("value").map(str::to_string)
 }
+
+// ---- Variants helpers ----
+
+/// A fixture photo cropped to `w`×`h` from its top-left corner, as PNG bytes.
+pub fn fixture_png(name: &str, w: u32, h: u32) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    let img = image::open(&path).expect("fixture").to_rgb8();
+    png_bytes(&image::imageops::crop_imm(&img, 0, 0, w, h).to_image())
+}
+
+/// PNG bytes of an RGB image.
+pub fn png_bytes(img: &image::RgbImage) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).expect("encode png");
+    out.into_inner()
+}
+
+/// A white-on-black mask PNG with the rectangle `(x, y, w, h)` selected.
+pub fn rect_mask(width: u32, height: u32, rect: (u32, u32, u32, u32)) -> Vec<u8> {
+    let (x0, y0, w, h) = rect;
+    let mask = image::GrayImage::from_fn(width, height, |x, y| {
+        image::Luma([if x >= x0 && x < x0 + w && y >= y0 && y < y0 + h { 255 } else { 0 }])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    mask.write_to(&mut out, image::ImageFormat::Png).expect("encode mask");
+    out.into_inner()
+}
+
+impl TestApp {
+    /// A user with `role` and an API token for them.
+    pub fn api_user(&self, role: Role) -> String {
+        let email = format!("api-{}@example.com", role.as_str());
+        self.create_user(&email, role);
+        self.token_for(&email)
+    }
+
+    /// Uploads a master through the API; returns its id.
+    pub async fn api_master(&self, token: &str, png: Vec<u8>, name: &str) -> i64 {
+        let form = reqwest::multipart::Form::new()
+            .text("name", name.to_owned())
+            .part("image", reqwest::multipart::Part::bytes(png).file_name("master.png"));
+        let res = self
+            .client
+            .post(self.url("/api/v1/masters"))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status().as_u16(), 201, "upload failed: {}", res.text().await.unwrap_or_default());
+        res.json::<serde_json::Value>().await.expect("json")["id"].as_i64().expect("id")
+    }
+
+    /// Posts a variant through the API and returns the raw response.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn api_variant_raw(
+        &self,
+        token: &str,
+        parent: (&str, i64),
+        variable: &str,
+        value: &str,
+        operation: &str,
+        mask: Vec<u8>,
+        params: &str,
+        reference: Option<Vec<u8>>,
+    ) -> reqwest::Response {
+        let mut form = reqwest::multipart::Form::new()
+            .text("parent_kind", parent.0.to_owned())
+            .text("parent_id", parent.1.to_string())
+            .text("variable", variable.to_owned())
+            .text("value", value.to_owned())
+            .text("operation", operation.to_owned())
+            .text("params", params.to_owned())
+            .part("mask", reqwest::multipart::Part::bytes(mask).file_name("mask.png"));
+        if let Some(r) = reference {
+            form = form.part("reference", reqwest::multipart::Part::bytes(r).file_name("ref.png"));
+        }
+        self.client
+            .post(self.url("/api/v1/variants"))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Runs queued jobs to completion on this thread with the default engine; returns how many ran.
+    pub fn run_jobs(&self) -> usize {
+        let ctx = liftmask::jobs::WorkerContext {
+            pool: self.state.pool.clone(),
+            blobs: self.state.blobs.clone(),
+            settings: std::sync::Arc::new(self.settings.clone()),
+        };
+        let engine = liftmask::jobs::build_engine(&self.settings.engine).expect("engine");
+        let mut n = 0;
+        while liftmask::jobs::process_one(&ctx, engine.as_ref(), "test-worker").expect("process").is_some() {
+            n += 1;
+        }
+        n
+    }
+
+    /// GETs an API path with a bearer token and returns the JSON body.
+    pub async fn api_json(&self, token: &str, path: &str) -> serde_json::Value {
+        let res = self.client.get(self.url(path)).bearer_auth(token).send().await.expect("request");
+        assert!(res.status().is_success(), "GET {path} gave {}", res.status());
+        res.json().await.expect("json")
+    }
+
+    /// GETs an API image and decodes it.
+    pub async fn api_image(&self, token: &str, path: &str) -> image::RgbImage {
+        let res = self.client.get(self.url(path)).bearer_auth(token).send().await.expect("request");
+        assert!(res.status().is_success(), "GET {path} gave {}", res.status());
+        image::load_from_memory(&res.bytes().await.expect("body")).expect("png").to_rgb8()
+    }
+}
+
+impl TestApp {
+    /// Logs in as `role`, creating the user only the first time.
+    pub async fn login_as_once(&self, role: Role) {
+        let email = format!("{}@example.com", role.as_str());
+        let exists = self
+            .state
+            .pool
+            .run(|c| liftmask::db::users::find_by_email(c, &email).map_err(liftmask::db::DbError::from))
+            .expect("lookup")
+            .is_some();
+        if !exists {
+            self.create_user(&email, role);
+        }
+        self.login(&email).await;
+    }
+}

@@ -12,3 +12,7 @@ mod reports;
 mod variables;
 mod imports;
 mod ad_mappings;
+mod jobs;
+mod masters;
+mod reviews;
+mod variants;
