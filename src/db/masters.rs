@@ -75,8 +75,5 @@ pub fn find(conn: &mut DbConn<'_>, id: i32) -> QueryResult<Master> {
 
 /// All masters, newest first.
 pub fn list(conn: &mut DbConn<'_>) -> QueryResult<Vec<Master>> {
-    db_run!(conn, |c| masters::table
-        .order(masters::id.desc())
-        .select(Master::as_select())
-        .load(c))
+    db_run!(conn, |c| masters::table.order(masters::id.desc()).select(Master::as_select()).load(c))
 }

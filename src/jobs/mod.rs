@@ -101,7 +101,9 @@ pub fn start(ctx: &WorkerContext, n: usize) -> std::io::Result<Workers> {
 }
 
 fn hostname() -> String {
-    std::fs::read_to_string("/etc/hostname").map(|s| s.trim().to_owned()).unwrap_or_else(|_| "host".into())
+    std::fs::read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|_| "host".into())
 }
 
 fn worker_loop(ctx: &WorkerContext, name: &str, alive: &Weak<()>) {
@@ -143,7 +145,11 @@ pub fn recover(ctx: &WorkerContext) -> Result<(usize, usize), WorkerError> {
 }
 
 /// Claims and runs one job as `worker`; `None` when the queue was empty.
-pub fn process_one(ctx: &WorkerContext, engine: &dyn Inpainter, worker: &str) -> Result<Option<i32>, WorkerError> {
+pub fn process_one(
+    ctx: &WorkerContext,
+    engine: &dyn Inpainter,
+    worker: &str,
+) -> Result<Option<i32>, WorkerError> {
     let Some(job) = ctx.pool.run(|c| jobs::claim(c, worker).map_err(WorkerError::from))? else {
         return Ok(None);
     };
@@ -153,7 +159,9 @@ pub fn process_one(ctx: &WorkerContext, engine: &dyn Inpainter, worker: &str) ->
         .and_then(|v| v.get("variant_id").and_then(serde_json::Value::as_i64))
         .and_then(|v| i32::try_from(v).ok());
     let Some(variant_id) = variant_id else {
-        ctx.pool.run(|c| jobs::fail(c, job.id, worker, "unreadable payload", true, 1).map_err(WorkerError::from))?;
+        ctx.pool.run(|c| {
+            jobs::fail(c, job.id, worker, "unreadable payload", true, 1).map_err(WorkerError::from)
+        })?;
         return Err(WorkerError::Payload(job.id));
     };
     let (stop, ticks) = mpsc::channel::<()>();
@@ -163,14 +171,18 @@ pub fn process_one(ctx: &WorkerContext, engine: &dyn Inpainter, worker: &str) ->
             loop {
                 match ticks.recv_timeout(HEARTBEAT) {
                     Err(RecvTimeoutError::Timeout) => {
-                        let _ = ctx.pool.run(|c| jobs::heartbeat(c, job_id, worker, None).map_err(WorkerError::from));
+                        let _ = ctx.pool.run(|c| {
+                            jobs::heartbeat(c, job_id, worker, None).map_err(WorkerError::from)
+                        });
                     }
                     _ => break,
                 }
             }
         });
         let progress = |p: f64| {
-            let _ = ctx.pool.run(|c| jobs::heartbeat(c, job.id, worker, Some(p)).map_err(WorkerError::from));
+            let _ = ctx
+                .pool
+                .run(|c| jobs::heartbeat(c, job.id, worker, Some(p)).map_err(WorkerError::from));
         };
         let result = ctx.pool.run(|c| -> Result<_, RenderError> {
             render(c, &ctx.blobs, &ctx.settings, engine, variant_id, &progress)
@@ -202,8 +214,11 @@ pub fn process_one(ctx: &WorkerContext, engine: &dyn Inpainter, worker: &str) ->
         }
         Err(e) => {
             tracing::warn!(job = job.id, error = %e, "job failed");
-            let (msg, permanent, max) = (e.to_string(), e.is_permanent(), ctx.settings.jobs.max_attempts);
-            ctx.pool.run(|c| jobs::fail(c, job.id, worker, &msg, permanent, max).map_err(WorkerError::from))?;
+            let (msg, permanent, max) =
+                (e.to_string(), e.is_permanent(), ctx.settings.jobs.max_attempts);
+            ctx.pool.run(|c| {
+                jobs::fail(c, job.id, worker, &msg, permanent, max).map_err(WorkerError::from)
+            })?;
         }
     }
     Ok(Some(job.id))

@@ -8,7 +8,11 @@ use crate::error::AppError;
 use crate::startup::AppState;
 
 /// The job as JSON: `{id, status, progress, error, attempts}`.
-pub async fn show(user: CurrentUser, state: web::Data<AppState>, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let id = path.into_inner();
     let pool = state.pool.clone();

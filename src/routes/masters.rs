@@ -35,14 +35,18 @@ pub async fn read_fields(mut payload: Multipart, limit: usize) -> Result<Fields,
     let mut out = HashMap::new();
     let mut total = 0usize;
     while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|e| AppError::BadRequest(format!("bad multipart body: {e}")))?;
+        let mut field =
+            field.map_err(|e| AppError::BadRequest(format!("bad multipart body: {e}")))?;
         let name = field.name().unwrap_or_default().to_owned();
         let mut buf = Vec::new();
         while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| AppError::BadRequest(format!("bad multipart body: {e}")))?;
+            let chunk =
+                chunk.map_err(|e| AppError::BadRequest(format!("bad multipart body: {e}")))?;
             total += chunk.len();
             if total > limit {
-                return Err(AppError::PayloadTooLarge(format!("upload is larger than {limit} bytes")));
+                return Err(AppError::PayloadTooLarge(format!(
+                    "upload is larger than {limit} bytes"
+                )));
             }
             buf.extend_from_slice(&chunk);
         }
@@ -53,12 +57,23 @@ pub async fn read_fields(mut payload: Multipart, limit: usize) -> Result<Fields,
 
 /// Builds the service input from an upload form.
 pub fn master_input(mut f: Fields) -> Result<MasterInput, AppError> {
-    let image = f.file("image").ok_or_else(|| AppError::Unprocessable("choose an image (PNG, JPEG or WebP)".into()))?;
-    Ok(MasterInput { name: f.text("name"), source_model: f.text("source_model"), source_prompt: f.text("source_prompt"), image })
+    let image = f
+        .file("image")
+        .ok_or_else(|| AppError::Unprocessable("choose an image (PNG, JPEG or WebP)".into()))?;
+    Ok(MasterInput {
+        name: f.text("name"),
+        source_model: f.text("source_model"),
+        source_prompt: f.text("source_prompt"),
+        image,
+    })
 }
 
 /// `GET /masters`.
-pub async fn index(req: HttpRequest, user: CurrentUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn index(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let pool = state.pool.clone();
     let all = web::block(move || pool.run(|c| masters::list(c).map_err(AppError::from))).await??;
@@ -76,22 +91,37 @@ pub async fn create(
     let input = master_input(read_fields(payload, state.settings.max_upload_bytes).await?)?;
     let st = state.clone();
     let uid = user.id;
-    let master = web::block(move || st.pool.run(|c| svc::create(c, &st.blobs, &st.settings, &input, Some(uid)).map_err(AppError::from))).await??;
+    let master = web::block(move || {
+        st.pool.run(|c| {
+            svc::create(c, &st.blobs, &st.settings, &input, Some(uid)).map_err(AppError::from)
+        })
+    })
+    .await??;
     session::flash(&session, "success", format!("Uploaded {}.", master.name));
     Ok(redirect(&format!("/masters/{}", master.id)))
 }
 
 /// `GET /masters/{id}`: the lineage tree.
-pub async fn show(req: HttpRequest, user: CurrentUser, state: web::Data<AppState>, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let id = path.into_inner();
     let pool = state.pool.clone();
-    let lineage = web::block(move || pool.run(|c| svc::lineage(c, id).map_err(AppError::from))).await??;
+    let lineage =
+        web::block(move || pool.run(|c| svc::lineage(c, id).map_err(AppError::from))).await??;
     render(&req, Some(&user), Page::new("masters/show.html").with("lineage", &lineage))
 }
 
 /// `GET /masters/{id}/{which}` with `which` = `image` or `thumb`: the stored blob.
-pub async fn picture(user: CurrentUser, state: web::Data<AppState>, path: web::Path<(i32, String)>) -> Result<HttpResponse, AppError> {
+pub async fn picture(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(i32, String)>,
+) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let (id, which) = path.into_inner();
     let st = state.clone();

@@ -27,37 +27,63 @@ pub struct SubmitForm {
 }
 
 /// `GET /reviews`: variants waiting for a decision.
-pub async fn index(req: HttpRequest, user: CurrentUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn index(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let pool = state.pool.clone();
     let (waiting, drafts) = web::block(move || {
-        pool.run(|c| -> Result<_, AppError> { Ok((variants::with_status(c, "in_review")?, variants::with_status(c, "draft")?)) })
+        pool.run(|c| -> Result<_, AppError> {
+            Ok((variants::with_status(c, "in_review")?, variants::with_status(c, "draft")?))
+        })
     })
     .await??;
-    render(&req, Some(&user), Page::new("reviews/index.html").with("waiting", &waiting).with("drafts", &drafts))
+    render(
+        &req,
+        Some(&user),
+        Page::new("reviews/index.html").with("waiting", &waiting).with("drafts", &drafts),
+    )
 }
 
 /// `POST /variants/{id}/submit`: draft → in_review.
-pub async fn submit(user: CurrentUser, state: web::Data<AppState>, session: Session, path: web::Path<i32>, form: web::Form<SubmitForm>) -> Result<HttpResponse, AppError> {
+pub async fn submit(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i32>,
+    form: web::Form<SubmitForm>,
+) -> Result<HttpResponse, AppError> {
     user.require(Permission::EditCreative)?;
     let id = path.into_inner();
     let pool = state.pool.clone();
     let uid = user.id;
     let comment = form.into_inner().comment;
-    web::block(move || pool.run(|c| review::submit(c, id, uid, &comment).map_err(AppError::from))).await??;
+    web::block(move || pool.run(|c| review::submit(c, id, uid, &comment).map_err(AppError::from)))
+        .await??;
     session::flash(&session, "success", "Sent to review.");
     Ok(redirect(&format!("/variants/{id}")))
 }
 
 /// `POST /variants/{id}/review`: approve or reject.
-pub async fn decide(user: CurrentUser, state: web::Data<AppState>, session: Session, path: web::Path<i32>, form: web::Form<ReviewForm>) -> Result<HttpResponse, AppError> {
+pub async fn decide(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i32>,
+    form: web::Form<ReviewForm>,
+) -> Result<HttpResponse, AppError> {
     user.require(Permission::Review)?;
     let id = path.into_inner();
     let form = form.into_inner();
     let decision = Decision::parse(&form.decision)?;
     let pool = state.pool.clone();
     let uid = user.id;
-    let v = web::block(move || pool.run(|c| review::decide(c, id, uid, decision, &form.comment).map_err(AppError::from))).await??;
+    let v = web::block(move || {
+        pool.run(|c| review::decide(c, id, uid, decision, &form.comment).map_err(AppError::from))
+    })
+    .await??;
     session::flash(&session, "success", format!("{} is now {}.", v.code, v.status));
     Ok(redirect(&format!("/variants/{id}")))
 }

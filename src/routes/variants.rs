@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::auth::{CurrentUser, Permission, session};
-use crate::db::{jobs, masters, master_variables, reviews, variants};
+use crate::db::{jobs, master_variables, masters, reviews, variants};
 use crate::error::AppError;
 use crate::routes::masters::{Fields, image_response, read_fields};
 use crate::services::review;
@@ -25,7 +25,8 @@ pub struct NewQuery {
 /// Builds the service input from the create form.
 pub fn variant_input(mut f: Fields) -> Result<VariantInput, AppError> {
     let parent = ParentRef::parse(&f.text("parent_kind"), &f.text("parent_id"))?;
-    let mask = f.file("mask").ok_or_else(|| AppError::Unprocessable("paint a mask (PNG) first".into()))?;
+    let mask =
+        f.file("mask").ok_or_else(|| AppError::Unprocessable("paint a mask (PNG) first".into()))?;
     Ok(VariantInput {
         parent,
         variable: f.text("variable"),
@@ -38,7 +39,12 @@ pub fn variant_input(mut f: Fields) -> Result<VariantInput, AppError> {
 }
 
 /// `GET /variants/new`: the mask editor.
-pub async fn new(req: HttpRequest, user: CurrentUser, state: web::Data<AppState>, q: web::Query<NewQuery>) -> Result<HttpResponse, AppError> {
+pub async fn new(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    q: web::Query<NewQuery>,
+) -> Result<HttpResponse, AppError> {
     user.require(Permission::EditCreative)?;
     let q = q.into_inner();
     let kind = q.parent_kind.unwrap_or_else(|| "master".into());
@@ -77,12 +83,22 @@ pub async fn new(req: HttpRequest, user: CurrentUser, state: web::Data<AppState>
 }
 
 /// `POST /variants` (multipart; CSRF token in the query).
-pub async fn create(user: CurrentUser, state: web::Data<AppState>, session: Session, payload: Multipart) -> Result<HttpResponse, AppError> {
+pub async fn create(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    payload: Multipart,
+) -> Result<HttpResponse, AppError> {
     user.require(Permission::EditCreative)?;
     let input = variant_input(read_fields(payload, state.settings.max_upload_bytes).await?)?;
     let st = state.clone();
     let uid = user.id;
-    let created = web::block(move || st.pool.run(|c| svc::create(c, &st.blobs, &st.settings, &input, Some(uid)).map_err(AppError::from))).await??;
+    let created = web::block(move || {
+        st.pool.run(|c| {
+            svc::create(c, &st.blobs, &st.settings, &input, Some(uid)).map_err(AppError::from)
+        })
+    })
+    .await??;
     session::flash(&session, "success", format!("Variant {} queued.", created.variant.code));
     for w in &created.warnings {
         session::flash(&session, "info", w.clone());
@@ -91,7 +107,12 @@ pub async fn create(user: CurrentUser, state: web::Data<AppState>, session: Sess
 }
 
 /// `GET /variants/{id}`.
-pub async fn show(req: HttpRequest, user: CurrentUser, state: web::Data<AppState>, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let id = path.into_inner();
     let st = state.clone();
@@ -129,17 +150,29 @@ pub async fn show(req: HttpRequest, user: CurrentUser, state: web::Data<AppState
 }
 
 /// `GET /variants/{id}/{which}.png`: result, parent, mask, diff, leak or overlay.
-pub async fn picture(user: CurrentUser, state: web::Data<AppState>, path: web::Path<(i32, String)>) -> Result<HttpResponse, AppError> {
+pub async fn picture(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<(i32, String)>,
+) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let (id, which) = path.into_inner();
-    let which = Picture::parse(&which).ok_or_else(|| AppError::NotFound("no such picture".into()))?;
+    let which =
+        Picture::parse(&which).ok_or_else(|| AppError::NotFound("no such picture".into()))?;
     let st = state.clone();
-    let bytes = web::block(move || st.pool.run(|c| svc::picture(c, &st.blobs, &st.settings, id, which).map_err(AppError::from))).await??;
+    let bytes = web::block(move || {
+        st.pool.run(|c| svc::picture(c, &st.blobs, &st.settings, id, which).map_err(AppError::from))
+    })
+    .await??;
     Ok(image_response(bytes))
 }
 
 /// `GET /variants/{id}/download`: the result as an attachment named after the code.
-pub async fn download(user: CurrentUser, state: web::Data<AppState>, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+pub async fn download(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let id = path.into_inner();
     let st = state.clone();

@@ -11,7 +11,10 @@ pub fn place(base: &RgbImage, reference: &RgbaImage, alpha: &GrayImage) -> Optio
     let bbox = bounding_box(alpha, 0)?;
     let (rw, rh) = (f64::from(reference.width().max(1)), f64::from(reference.height().max(1)));
     let scale = (f64::from(bbox.width) / rw).max(f64::from(bbox.height) / rh);
-    let (sw, sh) = (((rw * scale).ceil() as u32).max(bbox.width), ((rh * scale).ceil() as u32).max(bbox.height));
+    let (sw, sh) = (
+        ((rw * scale).ceil() as u32).max(bbox.width),
+        ((rh * scale).ceil() as u32).max(bbox.height),
+    );
     let scaled = image::imageops::resize(reference, sw, sh, FilterType::Lanczos3);
     let (ox, oy) = ((sw - bbox.width) / 2, (sh - bbox.height) / 2);
     let mut fill = base.clone();

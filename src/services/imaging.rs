@@ -75,7 +75,11 @@ pub fn max_channel_diff(a: &Rgb<u8>, b: &Rgb<u8>) -> u8 {
 /// A heatmap of `|result − parent|`: unchanged pixels are a dimmed grey copy of the parent so the
 /// picture stays readable, changed ones run from blue (small) through yellow to red (large).
 /// When `only_outside` is given, changes inside that alpha (> 0) are not coloured: the leak map.
-pub fn diff_heatmap(parent: &RgbImage, result: &RgbImage, only_outside: Option<&GrayImage>) -> RgbImage {
+pub fn diff_heatmap(
+    parent: &RgbImage,
+    result: &RgbImage,
+    only_outside: Option<&GrayImage>,
+) -> RgbImage {
     RgbImage::from_fn(parent.width(), parent.height(), |x, y| {
         let p = parent.get_pixel(x, y);
         let d = if result.dimensions() == parent.dimensions() {

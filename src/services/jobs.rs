@@ -11,10 +11,10 @@ use crate::config::Settings;
 use crate::db::variants::{AuditUpdate, Variant};
 use crate::db::{DbConn, DbError, variants};
 use crate::services::audit::{self, Audit, Tolerance};
+use crate::services::composite;
 use crate::services::imaging::{self, ImagingError};
 use crate::services::recolor::{self, HexColor};
 use crate::services::variants::{Operation, Params, ParentRef, VariantError, load_parent};
-use crate::services::composite;
 
 /// Errors while rendering a variant.
 #[derive(Debug, thiserror::Error)]
@@ -51,7 +51,9 @@ impl RenderError {
         match self {
             RenderError::Invalid(_) | RenderError::Imaging(_) => true,
             RenderError::Engine(e) => !matches!(e, inpaint::InpaintError::Torch(_)),
-            RenderError::Variant(e) => matches!(e, VariantError::Invalid(_) | VariantError::Image(_)),
+            RenderError::Variant(e) => {
+                matches!(e, VariantError::Invalid(_) | VariantError::Image(_))
+            }
             RenderError::Blob(_) | RenderError::Db(_) => false,
         }
     }
@@ -90,7 +92,10 @@ pub fn render(
     let (grow, feather) = (params.grow_for(op), params.feather_for(op));
     let alpha = inpaint::mask::prepare_alpha(&mask, grow, feather)?;
     let reference = || -> Result<Vec<u8>, RenderError> {
-        let sha = v.reference_sha.as_deref().ok_or_else(|| RenderError::Invalid(format!("{op} needs a reference image")))?;
+        let sha = v
+            .reference_sha
+            .as_deref()
+            .ok_or_else(|| RenderError::Invalid(format!("{op} needs a reference image")))?;
         Ok(blobs.get(&BlobId::parse(sha)?)?)
     };
     let opts = InpaintOptions { seed: params.seed_for(op), grow, feather, context_margin: None };
@@ -100,8 +105,9 @@ pub fn render(
         Operation::Recolor => {
             let hex = HexColor::parse(params.hex.as_deref().unwrap_or_default())
                 .map_err(|e| RenderError::Invalid(e.to_string()))?;
-            let out = recolor::recolor(&parent, &alpha, hex, params.keep_lightness.unwrap_or(false))
-                .ok_or_else(|| RenderError::Invalid("the mask selects no pixels".into()))?;
+            let out =
+                recolor::recolor(&parent, &alpha, hex, params.keep_lightness.unwrap_or(false))
+                    .ok_or_else(|| RenderError::Invalid("the mask selects no pixels".into()))?;
             delta_e = Some(out.delta_e);
             out.image
         }
@@ -127,7 +133,9 @@ pub fn render(
     let note = audit_note(&v, op, &audit, tol);
     let update = AuditUpdate {
         result_sha: Some(result_sha.as_str().to_owned()),
-        changed_outside_mask_px: Some(i64::try_from(audit.changed_outside_mask_px).unwrap_or(i64::MAX)),
+        changed_outside_mask_px: Some(
+            i64::try_from(audit.changed_outside_mask_px).unwrap_or(i64::MAX),
+        ),
         changed_fraction: Some(audit.changed_fraction),
         mask_fraction: Some(audit.mask_fraction),
         delta_e,
@@ -144,7 +152,8 @@ fn place(
     limits: &inpaint::DecodeLimits,
 ) -> Result<RgbImage, RenderError> {
     let rgba = imaging::load_rgba(reference, limits)?;
-    composite::place(base, &rgba, alpha).ok_or_else(|| RenderError::Invalid("the mask selects no pixels".into()))
+    composite::place(base, &rgba, alpha)
+        .ok_or_else(|| RenderError::Invalid("the mask selects no pixels".into()))
 }
 
 fn audit_note(v: &Variant, op: Operation, a: &Audit, tol: Tolerance) -> String {

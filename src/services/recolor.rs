@@ -22,7 +22,8 @@ impl HexColor {
         if t.len() != 6 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(BadHex(s.to_owned()));
         }
-        let byte = |i: usize| u8::from_str_radix(&t[i..i + 2], 16).map_err(|_| BadHex(s.to_owned()));
+        let byte =
+            |i: usize| u8::from_str_radix(&t[i..i + 2], 16).map_err(|_| BadHex(s.to_owned()));
         Ok(Self([byte(0)?, byte(2)?, byte(4)?]))
     }
 
@@ -56,7 +57,8 @@ pub fn region_mean(img: &RgbImage, alpha: &GrayImage) -> Option<Lab> {
         for (p, m) in img.pixels().zip(alpha.pixels()) {
             if m[0] >= min {
                 let lab = to_lab(p);
-                (l, a, b, n) = (l + f64::from(lab.l), a + f64::from(lab.a), b + f64::from(lab.b), n + 1);
+                (l, a, b, n) =
+                    (l + f64::from(lab.l), a + f64::from(lab.a), b + f64::from(lab.b), n + 1);
             }
         }
         (n > 0).then(|| {
@@ -79,7 +81,12 @@ pub struct Recolored {
 /// Moves the masked region's mean colour onto `target`. With `keep_lightness` only a* and b*
 /// shift (the element keeps its brightness); otherwise L* shifts too, which is what an exact
 /// brand colour needs. Returns `None` when `alpha` selects nothing.
-pub fn recolor(img: &RgbImage, alpha: &GrayImage, target: HexColor, keep_lightness: bool) -> Option<Recolored> {
+pub fn recolor(
+    img: &RgbImage,
+    alpha: &GrayImage,
+    target: HexColor,
+    keep_lightness: bool,
+) -> Option<Recolored> {
     let mean = region_mean(img, alpha)?;
     let goal = target.lab();
     let dl = if keep_lightness { 0.0 } else { goal.l - mean.l };
@@ -115,7 +122,11 @@ mod tests {
     #[test]
     fn flat_region_reaches_the_target_and_outside_is_untouched() {
         let img = RgbImage::from_fn(40, 40, |x, y| {
-            if (10..30).contains(&x) && (10..30).contains(&y) { Rgb([200, 40, 40]) } else { Rgb([x as u8, y as u8, 99]) }
+            if (10..30).contains(&x) && (10..30).contains(&y) {
+                Rgb([200, 40, 40])
+            } else {
+                Rgb([x as u8, y as u8, 99])
+            }
         });
         let alpha = GrayImage::from_fn(40, 40, |x, y| {
             Luma([if (10..30).contains(&x) && (10..30).contains(&y) { 255 } else { 0 }])

@@ -60,14 +60,22 @@ impl Decision {
 }
 
 /// Sends a rendered draft to review.
-pub fn submit(conn: &mut DbConn<'_>, id: i32, user_id: i32, comment: &str) -> Result<Variant, ReviewError> {
+pub fn submit(
+    conn: &mut DbConn<'_>,
+    id: i32,
+    user_id: i32,
+    comment: &str,
+) -> Result<Variant, ReviewError> {
     conn.transaction(|tx| {
         let v = variants::find(tx, id)?;
         if v.result_sha.is_none() {
             return Err(ReviewError::Conflict("the variant has not finished rendering".into()));
         }
         if variants::transition(tx, id, "draft", "in_review")? == 0 {
-            return Err(ReviewError::Conflict(format!("only drafts can be submitted; this one is {}", v.status)));
+            return Err(ReviewError::Conflict(format!(
+                "only drafts can be submitted; this one is {}",
+                v.status
+            )));
         }
         reviews::insert(tx, id, Some(user_id), "draft", "in_review", comment.trim())?;
         Ok(variants::find(tx, id)?)
@@ -95,7 +103,13 @@ pub fn decide(
             return Err(ReviewError::Conflict("the variant changed meanwhile; reload".into()));
         }
         reviews::insert(tx, id, Some(user_id), &v.status, to, comment.trim())?;
-        audit_log::record(tx, Some(user_id), &format!("variant.{to}"), &format!("variant:{id}"), comment.trim())?;
+        audit_log::record(
+            tx,
+            Some(user_id),
+            &format!("variant.{to}"),
+            &format!("variant:{id}"),
+            comment.trim(),
+        )?;
         Ok(variants::find(tx, id)?)
     })
 }
@@ -119,7 +133,11 @@ pub fn iou(a: &GrayImage, b: &GrayImage) -> f64 {
 
 /// How many rejected variants of the same master have a mask overlapping `v`'s by IoU > 0.5, when
 /// that reaches [`CEILING_REJECTIONS`]: the region has hit the hallucination ceiling.
-pub fn ceiling(conn: &mut DbConn<'_>, blobs: &Arc<dyn BlobStore>, v: &Variant) -> Result<Option<usize>, ReviewError> {
+pub fn ceiling(
+    conn: &mut DbConn<'_>,
+    blobs: &Arc<dyn BlobStore>,
+    v: &Variant,
+) -> Result<Option<usize>, ReviewError> {
     let rejected: Vec<Variant> = variants::for_master(conn, v.master_id)?
         .into_iter()
         .filter(|r| r.status == "rejected")
@@ -151,7 +169,11 @@ mod tests {
 
     #[test]
     fn iou_of_overlapping_squares() {
-        let sq = |x0: u32| GrayImage::from_fn(10, 10, |x, y| Luma([if x >= x0 && x < x0 + 4 && y < 4 { 255 } else { 0 }]));
+        let sq = |x0: u32| {
+            GrayImage::from_fn(10, 10, |x, y| {
+                Luma([if x >= x0 && x < x0 + 4 && y < 4 { 255 } else { 0 }])
+            })
+        };
         assert!((iou(&sq(0), &sq(0)) - 1.0).abs() < 1e-9);
         assert!((iou(&sq(0), &sq(2)) - 8.0 / 24.0).abs() < 1e-9);
         assert_eq!(iou(&sq(0), &sq(6)), 0.0);

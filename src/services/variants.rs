@@ -57,7 +57,8 @@ impl Variable {
         let s = s.trim();
         let ok = (1..=40).contains(&s.len())
             && s.starts_with(|c: char| c.is_ascii_lowercase())
-            && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
         if ok {
             Ok(Self(s.to_owned()))
         } else {
@@ -178,8 +179,11 @@ impl Params {
     /// Parses the JSON text (empty means defaults).
     pub fn parse(text: &str) -> Result<Self, VariantError> {
         let text = if text.trim().is_empty() { "{}" } else { text };
-        serde_json::from_str(text)
-            .map_err(|e| VariantError::Invalid(format!("params must be a JSON object like {{\"grow\":8,\"feather\":4}}: {e}")))
+        serde_json::from_str(text).map_err(|e| {
+            VariantError::Invalid(format!(
+                "params must be a JSON object like {{\"grow\":8,\"feather\":4}}: {e}"
+            ))
+        })
     }
 
     /// Grow in effect for `op`: recolor keeps to the element, the others cover its halo.
@@ -218,12 +222,16 @@ pub enum ParentRef {
 impl ParentRef {
     /// From the API's `parent_kind` and `parent_id`.
     pub fn parse(kind: &str, id: &str) -> Result<Self, VariantError> {
-        let id: i32 =
-            id.trim().parse().map_err(|_| VariantError::Invalid("parent_id must be a number".into()))?;
+        let id: i32 = id
+            .trim()
+            .parse()
+            .map_err(|_| VariantError::Invalid("parent_id must be a number".into()))?;
         match kind.trim() {
             "master" | "" => Ok(ParentRef::Master(id)),
             "variant" => Ok(ParentRef::Variant(id)),
-            other => Err(VariantError::Invalid(format!("parent_kind `{other}` must be master or variant"))),
+            other => Err(VariantError::Invalid(format!(
+                "parent_kind `{other}` must be master or variant"
+            ))),
         }
     }
 }
@@ -285,7 +293,10 @@ pub fn load_parent(
         ParentRef::Variant(id) => {
             let v = variants::find(conn, id)?;
             let sha = v.result_sha.ok_or_else(|| {
-                VariantError::NotReady(format!("variant {} has no result yet; wait for its job", v.code))
+                VariantError::NotReady(format!(
+                    "variant {} has no result yet; wait for its job",
+                    v.code
+                ))
             })?;
             (v.master_id, Some(v.id), sha)
         }
@@ -308,7 +319,9 @@ pub fn create(
     let op = Operation::parse(&input.operation)?;
     let params = Params::parse(&input.params)?;
     if op == Operation::Recolor {
-        let hex = params.hex.as_deref().ok_or_else(|| VariantError::Invalid("recolor needs params {\"hex\":\"#RRGGBB\"}".into()))?;
+        let hex = params.hex.as_deref().ok_or_else(|| {
+            VariantError::Invalid("recolor needs params {\"hex\":\"#RRGGBB\"}".into())
+        })?;
         HexColor::parse(hex).map_err(|e| VariantError::Invalid(e.to_string()))?;
     }
     let limits = imaging::limits(settings);
@@ -339,8 +352,8 @@ pub fn create(
         warnings.push(w);
     }
     let mask_sha = blobs.put(&imaging::png_gray(&mask)?)?;
-    let params_json = serde_json::to_string(&params)
-        .map_err(|e| VariantError::Invalid(e.to_string()))?;
+    let params_json =
+        serde_json::to_string(&params).map_err(|e| VariantError::Invalid(e.to_string()))?;
     let (variant, job_id) = conn.transaction(|tx| -> Result<_, VariantError> {
         let code = fresh_code(tx)?;
         let v = variants::insert(
@@ -360,7 +373,8 @@ pub fn create(
             },
         )?;
         master_variables::ensure(tx, parent.master_id, variable.as_str())?;
-        let job = jobs::enqueue(tx, "variant", &serde_json::json!({ "variant_id": v.id }).to_string())?;
+        let job =
+            jobs::enqueue(tx, "variant", &serde_json::json!({ "variant_id": v.id }).to_string())?;
         variants::set_job(tx, v.id, job.id)?;
         audit_log::record(tx, user_id, "variant.create", &format!("variant:{}", v.id), &code)?;
         Ok((variants::find(tx, v.id)?, job.id))
@@ -380,7 +394,8 @@ fn fresh_code(conn: &mut DbConn<'_>) -> Result<String, VariantError> {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
     let mut rng = rand::thread_rng();
     for _ in 0..64 {
-        let code: String = (0..4).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect();
+        let code: String =
+            (0..4).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect();
         let code = format!("LM-{code}");
         if !variants::code_exists(conn, &code)? {
             return Ok(code);
@@ -487,7 +502,10 @@ pub fn picture(
         Picture::Parent => parent,
         Picture::Overlay => imaging::mask_overlay(&parent, &alpha),
         Picture::Diff | Picture::Leak => {
-            let result = inpaint::load_image(&get(v.result_sha.as_deref().ok_or_else(not_ready)?)?, &limits)?;
+            let result = inpaint::load_image(
+                &get(v.result_sha.as_deref().ok_or_else(not_ready)?)?,
+                &limits,
+            )?;
             let outside = (which == Picture::Leak).then_some(&alpha);
             imaging::diff_heatmap(&parent, &result, outside)
         }
@@ -532,7 +550,12 @@ mod tests {
 
     #[test]
     fn tight_mask_on_an_edge_warns() {
-        let img = RgbImage::from_fn(20, 20, |x, _| if x < 10 { Rgb([0, 0, 0]) } else { Rgb([255, 255, 255]) });
+        let img =
+            RgbImage::from_fn(
+                20,
+                20,
+                |x, _| if x < 10 { Rgb([0, 0, 0]) } else { Rgb([255, 255, 255]) },
+            );
         let mask = GrayImage::from_fn(20, 20, |x, _| Luma([if x < 10 { 255 } else { 0 }]));
         assert!(edge_warning(&img, &mask, 0).is_some());
         assert!(edge_warning(&img, &mask, 10).is_none());

@@ -46,7 +46,9 @@
   }
 
   canvas.addEventListener("pointerdown", function (e) {
-    e.preventDefault(); canvas.setPointerCapture && canvas.setPointerCapture(e.pointerId);
+    e.preventDefault();
+    // Capture keeps a stroke going outside the canvas; synthetic pointers cannot be captured.
+    try { canvas.setPointerCapture(e.pointerId); } catch (_) { /* not an active pointer */ }
     drawing = true; before = snapshot(); last = pos(e);
     if (tool === "rect") rectStart = last; else stroke(last, last);
   });

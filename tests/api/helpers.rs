@@ -240,7 +240,7 @@ impl TestApp {
     }
 
     /// Posts a variant through the API and returns the raw response.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(clippy::too_many_arguments, reason = "mirrors the multipart fields of the API")]
     pub async fn api_variant_raw(
         &self,
         token: &str,

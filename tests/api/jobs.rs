@@ -7,7 +7,10 @@ use liftmask::db::{DbConn, DbError, DbPool};
 
 use crate::helpers::{fixture_png, rect_mask, spawn_app};
 
-fn db<T>(pool: &DbPool, f: impl FnOnce(&mut DbConn<'_>) -> diesel::QueryResult<T>) -> Result<T, DbError> {
+fn db<T>(
+    pool: &DbPool,
+    f: impl FnOnce(&mut DbConn<'_>) -> diesel::QueryResult<T>,
+) -> Result<T, DbError> {
     pool.run(|c| f(c).map_err(DbError::from))
 }
 
@@ -16,7 +19,18 @@ async fn a_crashed_workers_job_is_requeued_and_completed_once() {
     let app = spawn_app().await;
     let token = app.api_user(Role::Growth);
     let master = app.api_master(&token, fixture_png("gravel.png", 96, 64), "Gravel").await;
-    let res = app.api_variant_raw(&token, ("master", master), "background", "clean", "erase", rect_mask(96, 64, (20, 20, 24, 16)), "{}", None).await;
+    let res = app
+        .api_variant_raw(
+            &token,
+            ("master", master),
+            "background",
+            "clean",
+            "erase",
+            rect_mask(96, 64, (20, 20, 24, 16)),
+            "{}",
+            None,
+        )
+        .await;
     let body: serde_json::Value = res.json().await.unwrap();
     let (job_id, id) = (body["job_id"].as_i64().unwrap() as i32, body["id"].as_i64().unwrap());
     let pool = &app.state.pool;
@@ -65,7 +79,10 @@ async fn jobs_that_keep_crashing_fail_after_max_attempts() {
     for attempt in 1..=max {
         let claimed = db(pool, |c| jobs::claim(c, "crashy")).unwrap().expect("claim");
         assert_eq!(claimed.attempts, attempt);
-        db(pool, |c| jobs::set_heartbeat(c, job.id, liftmask::db::now() - chrono::Duration::hours(1))).unwrap();
+        db(pool, |c| {
+            jobs::set_heartbeat(c, job.id, liftmask::db::now() - chrono::Duration::hours(1))
+        })
+        .unwrap();
         let (requeued, failed) = liftmask::jobs::recover(&ctx).unwrap();
         assert_eq!((requeued, failed), if attempt < max { (1, 0) } else { (0, 1) });
     }
@@ -74,10 +91,25 @@ async fn jobs_that_keep_crashing_fail_after_max_attempts() {
 
 #[actix_web::test]
 async fn in_process_workers_render_variants_and_the_page_polls_json() {
-    let app = crate::helpers::spawn_app_with(crate::helpers::SpawnOptions { workers: 1, ..Default::default() }).await;
+    let app = crate::helpers::spawn_app_with(crate::helpers::SpawnOptions {
+        workers: 1,
+        ..Default::default()
+    })
+    .await;
     let token = app.api_user(Role::Growth);
     let master = app.api_master(&token, fixture_png("brick.png", 96, 64), "Brick").await;
-    let res = app.api_variant_raw(&token, ("master", master), "background", "plain", "erase", rect_mask(96, 64, (30, 20, 20, 20)), "{}", None).await;
+    let res = app
+        .api_variant_raw(
+            &token,
+            ("master", master),
+            "background",
+            "plain",
+            "erase",
+            rect_mask(96, 64, (30, 20, 20, 20)),
+            "{}",
+            None,
+        )
+        .await;
     let job_id = res.json::<serde_json::Value>().await.unwrap()["job_id"].as_i64().unwrap();
     app.login_as(Role::Viewer).await;
     let started = std::time::Instant::now();

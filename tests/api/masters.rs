@@ -12,8 +12,17 @@ async fn upload_through_the_page_then_list_and_show() {
     let form = reqwest::multipart::Form::new()
         .text("name", "Coffee <cup>")
         .text("source_model", "photo")
-        .part("image", reqwest::multipart::Part::bytes(fixture_png("coffee.png", 120, 80)).file_name("c.png"));
-    let res = app.client.post(app.url(&format!("/masters?csrf_token={token}"))).multipart(form).send().await.unwrap();
+        .part(
+            "image",
+            reqwest::multipart::Part::bytes(fixture_png("coffee.png", 120, 80)).file_name("c.png"),
+        );
+    let res = app
+        .client
+        .post(app.url(&format!("/masters?csrf_token={token}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 303);
     let location = res.headers()["location"].to_str().unwrap().to_owned();
     assert!(location.starts_with("/masters/"));
@@ -24,7 +33,9 @@ async fn upload_through_the_page_then_list_and_show() {
     let thumb = app.get(&format!("{location}/thumb")).await;
     assert_eq!(thumb.headers()["content-type"], "image/png");
     // Without the CSRF token the upload is refused.
-    let form = reqwest::multipart::Form::new().text("name", "x").part("image", reqwest::multipart::Part::bytes(fixture_png("coffee.png", 8, 8)));
+    let form = reqwest::multipart::Form::new()
+        .text("name", "x")
+        .part("image", reqwest::multipart::Part::bytes(fixture_png("coffee.png", 8, 8)));
     let res = app.client.post(app.url("/masters")).multipart(form).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 403);
 }
@@ -34,7 +45,9 @@ async fn non_images_and_oversized_images_get_422_and_viewers_403() {
     let app = spawn_app_with(Default::default()).await;
     let token = app.api_user(Role::Growth);
     let send = |bytes: Vec<u8>| {
-        let form = reqwest::multipart::Form::new().text("name", "x").part("image", reqwest::multipart::Part::bytes(bytes).file_name("x"));
+        let form = reqwest::multipart::Form::new()
+            .text("name", "x")
+            .part("image", reqwest::multipart::Part::bytes(bytes).file_name("x"));
         app.client.post(app.url("/api/v1/masters")).bearer_auth(&token).multipart(form).send()
     };
     let res = send(b"GIF89a not really".to_vec()).await.unwrap();
@@ -47,7 +60,16 @@ async fn non_images_and_oversized_images_get_422_and_viewers_403() {
     let res = send(crate::helpers::png_bytes(&wide)).await.unwrap();
     assert_eq!(res.status().as_u16(), 422);
     let viewer = app.api_user(Role::Viewer);
-    let form = reqwest::multipart::Form::new().text("name", "x").part("image", reqwest::multipart::Part::bytes(fixture_png("coffee.png", 8, 8)));
-    let res = app.client.post(app.url("/api/v1/masters")).bearer_auth(&viewer).multipart(form).send().await.unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("name", "x")
+        .part("image", reqwest::multipart::Part::bytes(fixture_png("coffee.png", 8, 8)));
+    let res = app
+        .client
+        .post(app.url("/api/v1/masters"))
+        .bearer_auth(&viewer)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 403);
 }

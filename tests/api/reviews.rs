@@ -4,8 +4,25 @@ use liftmask::auth::Role;
 
 use crate::helpers::{fixture_png, rect_mask, spawn_app};
 
-async fn rendered_variant(app: &crate::helpers::TestApp, token: &str, master: i64, value: &str, rect: (u32, u32, u32, u32)) -> i64 {
-    let res = app.api_variant_raw(token, ("master", master), "background", value, "erase", rect_mask(96, 64, rect), "{}", None).await;
+async fn rendered_variant(
+    app: &crate::helpers::TestApp,
+    token: &str,
+    master: i64,
+    value: &str,
+    rect: (u32, u32, u32, u32),
+) -> i64 {
+    let res = app
+        .api_variant_raw(
+            token,
+            ("master", master),
+            "background",
+            value,
+            "erase",
+            rect_mask(96, 64, rect),
+            "{}",
+            None,
+        )
+        .await;
     assert_eq!(res.status().as_u16(), 201);
     let id = res.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
     app.run_jobs();
@@ -26,7 +43,14 @@ async fn only_directors_and_admins_approve_and_history_is_kept() {
         let res = app.client.post(&url).bearer_auth(token).json(&body).send().await.unwrap();
         assert_eq!(res.status().as_u16(), 403);
     }
-    let bad = app.client.post(&url).bearer_auth(&director).json(&serde_json::json!({"decision": "maybe"})).send().await.unwrap();
+    let bad = app
+        .client
+        .post(&url)
+        .bearer_auth(&director)
+        .json(&serde_json::json!({"decision": "maybe"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad.status().as_u16(), 400);
     let res = app.client.post(&url).bearer_auth(&director).json(&body).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 200);
@@ -38,18 +62,39 @@ async fn only_directors_and_admins_approve_and_history_is_kept() {
     let second = rendered_variant(&app, &growth, master, "dark", (10, 10, 20, 20)).await;
     app.login_as(Role::Growth).await;
     let token = app.csrf_token(&format!("/variants/{second}")).await;
-    let res = app.client.post(app.url(&format!("/variants/{second}/submit"))).form(&[("csrf_token", token.as_str()), ("comment", "please")]).send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url(&format!("/variants/{second}/submit")))
+        .form(&[("csrf_token", token.as_str()), ("comment", "please")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 303);
-    let forbidden = app.client.post(app.url(&format!("/variants/{second}/review"))).form(&[("csrf_token", token.as_str()), ("decision", "approve")]).send().await.unwrap();
+    let forbidden = app
+        .client
+        .post(app.url(&format!("/variants/{second}/review")))
+        .form(&[("csrf_token", token.as_str()), ("decision", "approve")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(forbidden.status().as_u16(), 403);
     let queue = app.get_html("/reviews").await;
     assert!(queue.contains(&format!("/variants/{second}\"")));
     app.login_as(Role::CreativeDirector).await;
     let token = app.csrf_token(&format!("/variants/{second}")).await;
-    let res = app.client.post(app.url(&format!("/variants/{second}/review"))).form(&[("csrf_token", token.as_str()), ("decision", "reject"), ("comment", "edge smear")]).send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url(&format!("/variants/{second}/review")))
+        .form(&[("csrf_token", token.as_str()), ("decision", "reject"), ("comment", "edge smear")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 303);
     let html = app.get_html(&format!("/variants/{second}")).await;
-    assert!(html.contains("in_review") && html.contains("rejected") && html.contains("edge smear"), "history missing");
+    assert!(
+        html.contains("in_review") && html.contains("rejected") && html.contains("edge smear"),
+        "history missing"
+    );
 }
 
 #[actix_web::test]
@@ -59,9 +104,17 @@ async fn three_rejections_of_the_same_region_hit_the_hallucination_ceiling() {
     let director = app.api_user(Role::CreativeDirector);
     let master = app.api_master(&growth, fixture_png("chelsea.png", 96, 64), "Cat").await;
     let mut last = 0;
-    for (i, rect) in [(30, 20, 20, 20), (31, 21, 20, 20), (29, 20, 21, 20)].into_iter().enumerate() {
+    for (i, rect) in [(30, 20, 20, 20), (31, 21, 20, 20), (29, 20, 21, 20)].into_iter().enumerate()
+    {
         last = rendered_variant(&app, &growth, master, &format!("try {i}"), rect).await;
-        let res = app.client.post(app.url(&format!("/api/v1/variants/{last}/review"))).bearer_auth(&director).json(&serde_json::json!({"decision": "reject"})).send().await.unwrap();
+        let res = app
+            .client
+            .post(app.url(&format!("/api/v1/variants/{last}/review")))
+            .bearer_auth(&director)
+            .json(&serde_json::json!({"decision": "reject"}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status().as_u16(), 200);
         app.login_as_once(Role::Viewer).await;
         let html = app.get_html(&format!("/variants/{last}")).await;

@@ -10,7 +10,13 @@ const W: u32 = 160;
 const H: u32 = 120;
 
 /// Every pixel outside the grown+feathered mask must be bit-identical.
-fn assert_outside_identical(parent: &RgbImage, result: &RgbImage, mask_png: &[u8], grow: u32, feather: u32) -> u64 {
+fn assert_outside_identical(
+    parent: &RgbImage,
+    result: &RgbImage,
+    mask_png: &[u8],
+    grow: u32,
+    feather: u32,
+) -> u64 {
     let mask = image::load_from_memory(mask_png).unwrap().to_luma8();
     let alpha: GrayImage = inpaint::mask::prepare_alpha(&mask, grow, feather).unwrap();
     let mut inside_changed = 0;
@@ -44,11 +50,27 @@ async fn erase_fill_and_chain_on_a_real_photo_leave_outside_pixels_bit_identical
         ("erase+composite", r#"{"grow":6,"feather":4}"#, Some(plate.clone())),
         ("composite", r#"{"grow":2,"feather":3}"#, Some(plate.clone())),
     ] {
-        let res = app.api_variant_raw(&token, ("master", master), "wall_patch", op, op, mask.clone(), params, reference).await;
+        let res = app
+            .api_variant_raw(
+                &token,
+                ("master", master),
+                "wall_patch",
+                op,
+                op,
+                mask.clone(),
+                params,
+                reference,
+            )
+            .await;
         assert_eq!(res.status().as_u16(), 201, "{op}: {}", res.text().await.unwrap_or_default());
         let body: serde_json::Value = res.json().await.unwrap();
         let code = body["code"].as_str().unwrap().to_owned();
-        assert!(code.len() == 7 && code.starts_with("LM-") && code[3..].chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()), "{code}");
+        assert!(
+            code.len() == 7
+                && code.starts_with("LM-")
+                && code[3..].chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()),
+            "{code}"
+        );
         ids.push((op, body["id"].as_i64().unwrap(), body["job_id"].as_i64().unwrap(), params));
     }
     assert_eq!(app.run_jobs(), 4);
@@ -65,13 +87,25 @@ async fn erase_fill_and_chain_on_a_real_photo_leave_outside_pixels_bit_identical
         assert_eq!(audit["controlled"], true);
         let mask_fraction = audit["mask_fraction"].as_f64().unwrap();
         let changed = audit["changed_fraction"].as_f64().unwrap();
-        assert!(mask_fraction > 1200.0 / 19200.0 && mask_fraction < 0.3, "{op}: mask {mask_fraction}");
+        assert!(
+            mask_fraction > 1200.0 / 19200.0 && mask_fraction < 0.3,
+            "{op}: mask {mask_fraction}"
+        );
         assert!(changed > 0.02 && changed <= mask_fraction, "{op}: changed {changed}");
         let result = app.api_image(&token, &format!("/api/v1/variants/{id}/image")).await;
         let p: serde_json::Value = serde_json::from_str(params).unwrap();
-        let inside = assert_outside_identical(&parent, &result, &mask, p["grow"].as_u64().unwrap() as u32, p["feather"].as_u64().unwrap() as u32);
+        let inside = assert_outside_identical(
+            &parent,
+            &result,
+            &mask,
+            p["grow"].as_u64().unwrap() as u32,
+            p["feather"].as_u64().unwrap() as u32,
+        );
         assert!(inside > 1000, "{op}: only {inside} px changed inside");
-        eprintln!("{op}: changed {:.4} of the image, mask {:.4}, 0 px outside", changed, mask_fraction);
+        eprintln!(
+            "{op}: changed {:.4} of the image, mask {:.4}, 0 px outside",
+            changed, mask_fraction
+        );
     }
 }
 
@@ -89,7 +123,16 @@ async fn recolor_hits_the_brand_colour_on_a_flat_element() {
     let master = app.api_master(&token, png_bytes(&img), "Gravel with button").await;
     let mask = rect_mask(W, H, (40, 30, 70, 40));
     let res = app
-        .api_variant_raw(&token, ("master", master), "cta_color", "brand green", "recolor", mask.clone(), r##"{"hex":"#228B22","grow":0,"feather":0}"##, None)
+        .api_variant_raw(
+            &token,
+            ("master", master),
+            "cta_color",
+            "brand green",
+            "recolor",
+            mask.clone(),
+            r##"{"hex":"#228B22","grow":0,"feather":0}"##,
+            None,
+        )
         .await;
     assert_eq!(res.status().as_u16(), 201);
     let id = res.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
@@ -101,10 +144,24 @@ async fn recolor_hits_the_brand_colour_on_a_flat_element() {
     let result = app.api_image(&token, &format!("/api/v1/variants/{id}/image")).await;
     assert_outside_identical(&img, &result, &mask, 0, 0);
     let px = result.get_pixel(70, 50);
-    assert!(px[0].abs_diff(0x22) <= 2 && px[1].abs_diff(0x8B) <= 2 && px[2].abs_diff(0x22) <= 2, "{px:?}");
+    assert!(
+        px[0].abs_diff(0x22) <= 2 && px[1].abs_diff(0x8B) <= 2 && px[2].abs_diff(0x22) <= 2,
+        "{px:?}"
+    );
     eprintln!("recolor ΔE2000 = {de:.4}");
     // A bad colour is refused up front.
-    let bad = app.api_variant_raw(&token, ("master", master), "cta_color", "x", "recolor", mask, r#"{"hex":"green"}"#, None).await;
+    let bad = app
+        .api_variant_raw(
+            &token,
+            ("master", master),
+            "cta_color",
+            "x",
+            "recolor",
+            mask,
+            r#"{"hex":"green"}"#,
+            None,
+        )
+        .await;
     assert_eq!(bad.status().as_u16(), 422);
 }
 
@@ -132,7 +189,18 @@ async fn imports_are_audited_and_a_leaky_one_is_uncontrolled() {
     });
     let mut ids = Vec::new();
     for (value, img) in [("clean", clean), ("leaky", leaky)] {
-        let res = app.api_variant_raw(&token, ("master", master), "headline", value, "import", mask.clone(), "{}", Some(png_bytes(&img))).await;
+        let res = app
+            .api_variant_raw(
+                &token,
+                ("master", master),
+                "headline",
+                value,
+                "import",
+                mask.clone(),
+                "{}",
+                Some(png_bytes(&img)),
+            )
+            .await;
         assert_eq!(res.status().as_u16(), 201);
         ids.push(res.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap());
     }
@@ -155,7 +223,18 @@ async fn imports_are_audited_and_a_leaky_one_is_uncontrolled() {
     assert_eq!(leak.headers()["content-type"], "image/png");
     // An import at the wrong size is refused.
     let small = png_bytes(&RgbImage::new(10, 10));
-    let res = app.api_variant_raw(&token, ("master", master), "headline", "tiny", "import", mask, "{}", Some(small)).await;
+    let res = app
+        .api_variant_raw(
+            &token,
+            ("master", master),
+            "headline",
+            "tiny",
+            "import",
+            mask,
+            "{}",
+            Some(small),
+        )
+        .await;
     assert_eq!(res.status().as_u16(), 422);
 }
 
@@ -171,24 +250,90 @@ async fn validation_duplicates_lineage_and_codes() {
         ("background", "city", "blur", "unknown operation"),
         ("background", "city", "composite", "composite without reference"),
     ] {
-        let res = app.api_variant_raw(&token, ("master", master), variable, value, op, mask.clone(), "{}", None).await;
+        let res = app
+            .api_variant_raw(
+                &token,
+                ("master", master),
+                variable,
+                value,
+                op,
+                mask.clone(),
+                "{}",
+                None,
+            )
+            .await;
         assert_eq!(res.status().as_u16(), 422, "{why}");
     }
     let empty = rect_mask(96, 64, (0, 0, 0, 0));
-    let res = app.api_variant_raw(&token, ("master", master), "background", "city", "erase", empty, "{}", None).await;
+    let res = app
+        .api_variant_raw(
+            &token,
+            ("master", master),
+            "background",
+            "city",
+            "erase",
+            empty,
+            "{}",
+            None,
+        )
+        .await;
     assert_eq!(res.status().as_u16(), 422, "empty mask");
-    let first = app.api_variant_raw(&token, ("master", master), "background", "city", "erase", mask.clone(), "{}", None).await;
+    let first = app
+        .api_variant_raw(
+            &token,
+            ("master", master),
+            "background",
+            "city",
+            "erase",
+            mask.clone(),
+            "{}",
+            None,
+        )
+        .await;
     let first: serde_json::Value = first.json().await.unwrap();
     assert!(first["duplicate_of"].is_null());
     // A child of a variant that has not rendered yet is refused (409).
-    let early = app.api_variant_raw(&token, ("variant", first["id"].as_i64().unwrap()), "cta", "red", "erase", mask.clone(), "{}", None).await;
+    let early = app
+        .api_variant_raw(
+            &token,
+            ("variant", first["id"].as_i64().unwrap()),
+            "cta",
+            "red",
+            "erase",
+            mask.clone(),
+            "{}",
+            None,
+        )
+        .await;
     assert_eq!(early.status().as_u16(), 409);
-    let second = app.api_variant_raw(&token, ("master", master), "background", "city", "fill", mask.clone(), "{}", None).await;
+    let second = app
+        .api_variant_raw(
+            &token,
+            ("master", master),
+            "background",
+            "city",
+            "fill",
+            mask.clone(),
+            "{}",
+            None,
+        )
+        .await;
     let second: serde_json::Value = second.json().await.unwrap();
     assert_eq!(second["duplicate_of"], first["id"]);
     assert_ne!(second["code"], first["code"]);
     app.run_jobs();
-    let child = app.api_variant_raw(&token, ("variant", first["id"].as_i64().unwrap()), "cta", "red", "erase", mask, "{}", None).await;
+    let child = app
+        .api_variant_raw(
+            &token,
+            ("variant", first["id"].as_i64().unwrap()),
+            "cta",
+            "red",
+            "erase",
+            mask,
+            "{}",
+            None,
+        )
+        .await;
     assert_eq!(child.status().as_u16(), 201);
     let child: serde_json::Value = child.json().await.unwrap();
     let tree = app.api_json(&token, &format!("/api/v1/masters/{master}/tree")).await;

@@ -9,7 +9,11 @@ use crate::routes::jobs::job_json;
 use crate::startup::AppState;
 
 /// `{id, status: queued|running|done|failed, progress, error, attempts}`.
-pub async fn show(user: ApiUser, state: web::Data<AppState>, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let id = path.into_inner();
     let pool = state.pool.clone();

@@ -10,20 +10,35 @@ use crate::services::masters as svc;
 use crate::startup::AppState;
 
 /// `POST /api/v1/masters` (multipart `image`, `name`, optional `source_model`, `source_prompt`).
-pub async fn create(user: ApiUser, state: web::Data<AppState>, payload: Multipart) -> Result<HttpResponse, AppError> {
+pub async fn create(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    payload: Multipart,
+) -> Result<HttpResponse, AppError> {
     user.require(Permission::EditCreative)?;
     let input = master_input(read_fields(payload, state.settings.max_upload_bytes).await?)?;
     let st = state.clone();
     let uid = user.0.id;
-    let m = web::block(move || st.pool.run(|c| svc::create(c, &st.blobs, &st.settings, &input, Some(uid)).map_err(AppError::from))).await??;
-    Ok(HttpResponse::Created().json(serde_json::json!({ "id": m.id, "width": m.width, "height": m.height })))
+    let m = web::block(move || {
+        st.pool.run(|c| {
+            svc::create(c, &st.blobs, &st.settings, &input, Some(uid)).map_err(AppError::from)
+        })
+    })
+    .await??;
+    Ok(HttpResponse::Created()
+        .json(serde_json::json!({ "id": m.id, "width": m.width, "height": m.height })))
 }
 
 /// `GET /api/v1/masters/{id}/tree`: the master, its variables and the lineage tree.
-pub async fn tree(user: ApiUser, state: web::Data<AppState>, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+pub async fn tree(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let id = path.into_inner();
     let pool = state.pool.clone();
-    let lineage = web::block(move || pool.run(|c| svc::lineage(c, id).map_err(AppError::from))).await??;
+    let lineage =
+        web::block(move || pool.run(|c| svc::lineage(c, id).map_err(AppError::from))).await??;
     Ok(HttpResponse::Ok().json(lineage))
 }

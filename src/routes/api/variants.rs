@@ -53,12 +53,21 @@ pub fn variant_json(v: &Variant, duplicate_of: Option<i32>) -> serde_json::Value
 }
 
 /// `POST /api/v1/variants` (multipart): returns `{id, job_id, code, duplicate_of, warnings}`.
-pub async fn create(user: ApiUser, state: web::Data<AppState>, payload: Multipart) -> Result<HttpResponse, AppError> {
+pub async fn create(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    payload: Multipart,
+) -> Result<HttpResponse, AppError> {
     user.require(Permission::EditCreative)?;
     let input = variant_input(read_fields(payload, state.settings.max_upload_bytes).await?)?;
     let st = state.clone();
     let uid = user.0.id;
-    let created = web::block(move || st.pool.run(|c| svc::create(c, &st.blobs, &st.settings, &input, Some(uid)).map_err(AppError::from))).await??;
+    let created = web::block(move || {
+        st.pool.run(|c| {
+            svc::create(c, &st.blobs, &st.settings, &input, Some(uid)).map_err(AppError::from)
+        })
+    })
+    .await??;
     Ok(HttpResponse::Created().json(serde_json::json!({
         "id": created.variant.id,
         "job_id": created.job_id,
@@ -69,7 +78,11 @@ pub async fn create(user: ApiUser, state: web::Data<AppState>, payload: Multipar
 }
 
 /// `GET /api/v1/variants/{id}`.
-pub async fn show(user: ApiUser, state: web::Data<AppState>, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let id = path.into_inner();
     let pool = state.pool.clone();
@@ -85,22 +98,39 @@ pub async fn show(user: ApiUser, state: web::Data<AppState>, path: web::Path<i32
 }
 
 /// `GET /api/v1/variants/{id}/image`: the result PNG.
-pub async fn image(user: ApiUser, state: web::Data<AppState>, path: web::Path<i32>) -> Result<HttpResponse, AppError> {
+pub async fn image(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let id = path.into_inner();
     let st = state.clone();
-    let bytes = web::block(move || st.pool.run(|c| svc::picture(c, &st.blobs, &st.settings, id, Picture::Result).map_err(AppError::from))).await??;
+    let bytes = web::block(move || {
+        st.pool.run(|c| {
+            svc::picture(c, &st.blobs, &st.settings, id, Picture::Result).map_err(AppError::from)
+        })
+    })
+    .await??;
     Ok(HttpResponse::Ok().content_type("image/png").body(bytes))
 }
 
 /// `POST /api/v1/variants/{id}/review` with `{decision: approve|reject, comment}`.
-pub async fn review(user: ApiUser, state: web::Data<AppState>, path: web::Path<i32>, body: web::Json<ReviewBody>) -> Result<HttpResponse, AppError> {
+pub async fn review(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+    body: web::Json<ReviewBody>,
+) -> Result<HttpResponse, AppError> {
     user.require(Permission::Review)?;
     let id = path.into_inner();
     let body = body.into_inner();
     let decision = Decision::parse(&body.decision)?;
     let pool = state.pool.clone();
     let uid = user.0.id;
-    let v = web::block(move || pool.run(|c| review::decide(c, id, uid, decision, &body.comment).map_err(AppError::from))).await??;
+    let v = web::block(move || {
+        pool.run(|c| review::decide(c, id, uid, decision, &body.comment).map_err(AppError::from))
+    })
+    .await??;
     Ok(HttpResponse::Ok().json(variant_json(&v, None)))
 }
