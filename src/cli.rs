@@ -67,6 +67,14 @@ pub enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Fill a masked region of a photo with the inpainting engine.
+    Inpaint(crate::commands::inpaint::InpaintArgs),
+    /// Seed the demo workspace (idempotent); `--reset` recreates it.
+    Demo {
+        /// Remove the demo master, its variants, experiment and import, then seed again.
+        #[arg(long)]
+        reset: bool,
+    },
     /// Benchmarks.
     Bench {
         /// What to benchmark.
@@ -170,10 +178,12 @@ fn import(args: ImportArgs, settings: &Settings) -> anyhow::Result<()> {
     let bytes =
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let platform = imports::platform_choice(&args.platform)?;
-    let mapping = analytics::import::ColumnMapping::from_pairs(args.map.iter().map(String::as_str))?;
+    let mapping =
+        analytics::import::ColumnMapping::from_pairs(args.map.iter().map(String::as_str))?;
     let opts = analytics::import::ImportOptions { platform, mapping, ..Default::default() };
     let pool = open_pool(settings)?;
-    let filename = args.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let filename =
+        args.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let dry_run = args.dry_run;
     let worker = std::thread::spawn(move || -> Result<_, ImportServiceError> {
         let mut parsed = imports::parse(&bytes, &opts)?;
@@ -244,7 +254,11 @@ fn import_bench(rows: usize, settings: &Settings) -> anyhow::Result<()> {
         .map_err(|_| anyhow::anyhow!("the bench thread panicked"))??;
     let rate = |d: std::time::Duration| b.rows as f64 / d.as_secs_f64().max(1e-9);
     println!("import bench: {} rows, {:.1} MB, {}", b.rows, b.bytes as f64 / 1e6, b.database);
-    println!("  parse only (--dry-run): {:.2} s, {:.0} rows/s", b.parse.as_secs_f64(), rate(b.parse));
+    println!(
+        "  parse only (--dry-run): {:.2} s, {:.0} rows/s",
+        b.parse.as_secs_f64(),
+        rate(b.parse)
+    );
     println!(
         "  store (fresh table):    {:.2} s, {:.0} rows/s; parse+store {:.0} rows/s",
         b.store.as_secs_f64(),
@@ -347,6 +361,11 @@ fn open_pool(settings: &Settings) -> anyhow::Result<DbPool> {
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(_) => serve(settings).await,
+        Command::Inpaint(args) => crate::commands::inpaint::run(args, &settings),
+        Command::Demo { reset } => {
+            let pool = open_pool(&settings)?;
+            tokio::task::spawn_blocking(move || crate::commands::demo::run(pool, settings, reset)).await?
+        }
         Command::Migrate { revert_all } => {
             std::fs::create_dir_all(&settings.data_dir)?;
             let pool = DbPool::open(&settings.effective_database_url(), 1)?;
@@ -400,15 +419,12 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let app = Application::build(settings)?;
     let state = app.state();
-    let pool = state.pool.clone();
-    if let Some(password) = pool.run(|c| accounts::ensure_demo_admin(c))? {
-        println!("──────────────────────────────────────────────");
-        println!(" First start: created the admin account");
-        println!("   e-mail:   {}", accounts::DEMO_ADMIN_EMAIL);
-        println!("   password: {password}");
-        println!(" (shown once; add users at /admin/users)");
-        println!("──────────────────────────────────────────────");
-    }
+    let (pool, blobs, settings) = (state.pool.clone(), state.blobs.clone(), state.settings.clone());
+    tokio::task::spawn_blocking(move || {
+        crate::commands::demo::announce_admin(&pool)?;
+        crate::commands::demo::seed_on_start(&pool, &blobs, &settings)
+    })
+    .await??;
     let bind = &state.settings.bind;
     let host = bind.rsplit_once(':').map_or(bind.as_str(), |(h, _)| h);
     println!("liftmask serving on http://{host}:{}", app.port());

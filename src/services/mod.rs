@@ -18,3 +18,4 @@ pub mod experiments_bench;
 pub mod imports;
 pub mod import_bench;
 pub mod ad_mapping;
+pub mod demo;

@@ -1,0 +1,4 @@
+//! Command implementations that are more than a call into one service.
+
+pub mod demo;
+pub mod inpaint;
