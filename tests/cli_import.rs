@@ -34,7 +34,8 @@ fn json_of(out: &Output) -> Value {
 #[test]
 fn dry_run_json_of_meta_export_has_exact_totals() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = liftmask(dir.path(), &["import", &fixture("meta_daily_bom.csv"), "--dry-run", "--json"]);
+    let out =
+        liftmask(dir.path(), &["import", &fixture("meta_daily_bom.csv"), "--dry-run", "--json"]);
     let v = json_of(&out);
     assert_eq!(v["platform"], "meta");
     assert_eq!(v["rows"], 4);
@@ -56,12 +57,25 @@ fn google_preamble_export_with_platform_flag() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = liftmask(
         dir.path(),
-        &["import", &fixture("google_ads_preamble.csv"), "--platform", "google", "--dry-run", "--json"],
+        &[
+            "import",
+            &fixture("google_ads_preamble.csv"),
+            "--platform",
+            "google",
+            "--dry-run",
+            "--json",
+        ],
     );
     let v = json_of(&out);
-    assert_eq!((v["platform"].as_str(), v["rows"].as_u64(), v["ads"].as_u64()), (Some("google"), Some(4), Some(2)));
+    assert_eq!(
+        (v["platform"].as_str(), v["rows"].as_u64(), v["ads"].as_u64()),
+        (Some("google"), Some(4), Some(2))
+    );
     assert_eq!(v["currency"], "USD");
-    assert_eq!((v["date_min"].as_str(), v["date_max"].as_str()), (Some("2026-09-01"), Some("2026-09-03")));
+    assert_eq!(
+        (v["date_min"].as_str(), v["date_max"].as_str()),
+        (Some("2026-09-01"), Some("2026-09-03"))
+    );
     assert_eq!(
         v["totals"],
         json!({"impressions": 25821, "clicks": 637, "spend": 2540.85, "conversions": 23.83, "revenue": 3375.0})
@@ -76,9 +90,15 @@ fn storing_twice_updates_and_never_double_counts() {
     let first = json_of(&liftmask(dir.path(), &["import", &file, "--json"]));
     assert_eq!(first["totals"]["impressions"], 23500);
     assert_eq!(first["totals"]["spend"], 160.0);
-    assert_eq!((first["import"]["inserted"].as_i64(), first["import"]["updated"].as_i64()), (Some(3), Some(0)));
+    assert_eq!(
+        (first["import"]["inserted"].as_i64(), first["import"]["updated"].as_i64()),
+        (Some(3), Some(0))
+    );
     let second = json_of(&liftmask(dir.path(), &["import", &file, "--json"]));
-    assert_eq!((second["import"]["inserted"].as_i64(), second["import"]["updated"].as_i64()), (Some(0), Some(3)));
+    assert_eq!(
+        (second["import"]["inserted"].as_i64(), second["import"]["updated"].as_i64()),
+        (Some(0), Some(3))
+    );
     assert_eq!(second["totals"], first["totals"]);
     assert_eq!(second["unmapped_ads"], json!(["1790000000000000002"]));
 
@@ -96,7 +116,10 @@ fn a_rejected_file_exits_non_zero_with_line_and_column() {
     assert!(!out.status.success());
     assert!(out.stdout.is_empty(), "no JSON for a rejected file");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("line 4") && err.contains("Impressions") && err.contains("1,2OO"), "{err}");
+    assert!(
+        err.contains("line 4") && err.contains("Impressions") && err.contains("1,2OO"),
+        "{err}"
+    );
     assert!(err.contains("line 6") && err.contains("Amount spent (USD)"), "{err}");
     // Nothing was stored: a dry run of a good file still sees every ad as unmapped and new.
     let ok = json_of(&liftmask(dir.path(), &["import", &fixture("tiktok_by_day.csv"), "--json"]));

@@ -97,9 +97,5 @@ pub fn variant_by_code(conn: &mut DbConn<'_>, code: &str) -> QueryResult<Option<
 
 /// The master of variant `id`, if the variant exists.
 pub fn master_of_variant(conn: &mut DbConn<'_>, id: i32) -> QueryResult<Option<i32>> {
-    db_run!(conn, |c| variants::table
-        .find(id)
-        .select(variants::master_id)
-        .first(c)
-        .optional())
+    db_run!(conn, |c| variants::table.find(id).select(variants::master_id).first(c).optional())
 }

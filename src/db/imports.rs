@@ -96,10 +96,7 @@ pub fn find(conn: &mut DbConn<'_>, id: i32) -> QueryResult<Import> {
 
 /// All imports, newest first.
 pub fn list(conn: &mut DbConn<'_>) -> QueryResult<Vec<Import>> {
-    db_run!(conn, |c| imports::table
-        .order(imports::id.desc())
-        .select(Import::as_select())
-        .load(c))
+    db_run!(conn, |c| imports::table.order(imports::id.desc()).select(Import::as_select()).load(c))
 }
 
 /// How many imports exist.

@@ -63,8 +63,10 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::ImportData)?;
     let form = form.into_inner();
-    let target: MapTarget =
-        form.target.parse().map_err(|e: ad_mapping::BadTarget| AppError::BadRequest(e.to_string()))?;
+    let target: MapTarget = form
+        .target
+        .parse()
+        .map_err(|e: ad_mapping::BadTarget| AppError::BadRequest(e.to_string()))?;
     let pool = state.pool.clone();
     let (platform, ad_id) = (form.platform.clone(), form.ad_id.clone());
     web::block(move || {

@@ -261,10 +261,9 @@ pub async fn confirm(
 }
 
 fn progress_of(state: &AppState, key: &str) -> Result<ImportProgress, AppError> {
-    state
-        .import_progress
-        .get(key)
-        .ok_or_else(|| AppError::NotFound("no such import job (the server may have restarted)".into()))
+    state.import_progress.get(key).ok_or_else(|| {
+        AppError::NotFound("no such import job (the server may have restarted)".into())
+    })
 }
 
 /// `GET /imports/jobs/{key}`: a progress bar while the import runs (meta refresh without JS);
@@ -283,7 +282,9 @@ pub async fn progress(
         session::flash(
             &session,
             "success",
-            format!("Imported {rows} rows: {inserted} new, {updated} updated (import #{import_id})."),
+            format!(
+                "Imported {rows} rows: {inserted} new, {updated} updated (import #{import_id})."
+            ),
         );
         return Ok(redirect("/imports"));
     }

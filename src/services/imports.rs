@@ -117,7 +117,9 @@ pub fn store(
         let done = AtomicU64::new(0);
         for chunk in parsed.rows.chunks(batch) {
             buf.clear();
-            buf.extend(chunk.iter().map(|r| to_new_row(r, platform, currency.as_deref(), import.id)));
+            buf.extend(
+                chunk.iter().map(|r| to_new_row(r, platform, currency.as_deref(), import.id)),
+            );
             performance_rows::upsert_batch(tx, &buf)?;
             let d = done.fetch_add(chunk.len() as u64, Ordering::Relaxed) + chunk.len() as u64;
             progress(d, total as u64);

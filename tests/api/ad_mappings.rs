@@ -15,7 +15,11 @@ use crate::imports::{fixture, import_file};
 fn seed_variant(c: &mut DbConn<'_>, code: &str) -> QueryResult<(i32, i32)> {
     let now = liftmask::db::now();
     let ws: i32 = db_run!(c, |c| diesel::insert_into(workspaces::table)
-        .values((workspaces::name.eq("Brand"), workspaces::slug.eq("brand"), workspaces::created_at.eq(now)))
+        .values((
+            workspaces::name.eq("Brand"),
+            workspaces::slug.eq("brand"),
+            workspaces::created_at.eq(now)
+        ))
         .returning(workspaces::id)
         .get_result(c))?;
     let master: i32 = db_run!(c, |c| diesel::insert_into(masters::table)
@@ -50,13 +54,18 @@ fn seed_variant(c: &mut DbConn<'_>, code: &str) -> QueryResult<(i32, i32)> {
 async fn coded_ads_map_at_import_and_others_are_mapped_by_hand() {
     let app = spawn_app().await;
     let email = app.login_as(Role::Growth).await;
-    let (master, variant) = app.state.pool.run(|c| seed_variant(c, "LM-7F3K").map_err(DbError::from)).expect("seed");
+    let (master, variant) =
+        app.state.pool.run(|c| seed_variant(c, "LM-7F3K").map_err(DbError::from)).expect("seed");
 
     import_file(&app, "meta.csv", fixture("meta_daily_bom.csv")).await;
-    let mappings = app.state.pool.run(|c| ad_mappings::list(c).map_err(DbError::from)).expect("mappings");
+    let mappings =
+        app.state.pool.run(|c| ad_mappings::list(c).map_err(DbError::from)).expect("mappings");
     assert_eq!(mappings.len(), 1);
     let m = &mappings[0];
-    assert_eq!((m.ad_id.as_str(), m.master_id, m.variant_id, m.mapped_by.as_str()), ("120212345678909999", master, Some(variant), "code"));
+    assert_eq!(
+        (m.ad_id.as_str(), m.master_id, m.variant_id, m.mapped_by.as_str()),
+        ("120212345678909999", master, Some(variant), "code")
+    );
 
     // The uncoded ad is listed, on the page and in the API.
     let html = app.get_html("/ad-mappings/unmapped").await;
@@ -68,11 +77,21 @@ async fn coded_ads_map_at_import_and_others_are_mapped_by_hand() {
         async move { req.send().await.expect("api").json::<Value>().await.expect("json") }
     };
     let unmapped = api("/api/v1/ad-mappings/unmapped").await;
-    assert_eq!(unmapped, json!([{"platform": "meta", "ad_id": "120212345678909990", "ad_name": "Control", "rows": 2, "impressions": 5660}]));
+    assert_eq!(
+        unmapped,
+        json!([{"platform": "meta", "ad_id": "120212345678909990", "ad_name": "Control", "rows": 2, "impressions": 5660}])
+    );
 
     // Map it to the master itself by hand; it leaves the list.
     let res = app
-        .post_form("/ad-mappings", &[("platform", "meta"), ("ad_id", "120212345678909990"), ("target", &format!("master:{master}"))])
+        .post_form(
+            "/ad-mappings",
+            &[
+                ("platform", "meta"),
+                ("ad_id", "120212345678909990"),
+                ("target", &format!("master:{master}")),
+            ],
+        )
         .await;
     assert_eq!(res.status().as_u16(), 303);
     assert!(app.get_html("/ad-mappings/unmapped").await.contains("Every imported ad is mapped"));
@@ -84,11 +103,21 @@ async fn coded_ads_map_at_import_and_others_are_mapped_by_hand() {
 
     // A re-import neither duplicates nor overrides mappings.
     import_file(&app, "meta.csv", fixture("meta_daily_bom.csv")).await;
-    assert_eq!(app.state.pool.run(|c| ad_mappings::list(c).map_err(DbError::from)).expect("mappings").len(), 2);
+    assert_eq!(
+        app.state
+            .pool
+            .run(|c| ad_mappings::list(c).map_err(DbError::from))
+            .expect("mappings")
+            .len(),
+        2
+    );
 
     // Unknown targets are refused.
     let res = app
-        .post_form("/ad-mappings", &[("platform", "meta"), ("ad_id", "5"), ("target", "variant:999999")])
+        .post_form(
+            "/ad-mappings",
+            &[("platform", "meta"), ("ad_id", "5"), ("target", "variant:999999")],
+        )
         .await;
     assert_eq!(res.status().as_u16(), 404);
     // The API maps too, to a variant.
@@ -102,5 +131,8 @@ async fn coded_ads_map_at_import_and_others_are_mapped_by_hand() {
         .expect("api");
     assert_eq!(res.status().as_u16(), 201);
     let body: Value = res.json().await.expect("json");
-    assert_eq!((body["master_id"].as_i64(), body["variant_id"].as_i64()), (Some(master.into()), Some(variant.into())));
+    assert_eq!(
+        (body["master_id"].as_i64(), body["variant_id"].as_i64()),
+        (Some(master.into()), Some(variant.into()))
+    );
 }

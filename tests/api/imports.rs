@@ -17,10 +17,16 @@ pub fn fixture(name: &str) -> Vec<u8> {
 }
 
 /// Uploads `bytes` to the preview (multipart, CSRF token in the query string).
-pub async fn upload(app: &TestApp, filename: &str, bytes: Vec<u8>, platform: &str) -> reqwest::Response {
+pub async fn upload(
+    app: &TestApp,
+    filename: &str,
+    bytes: Vec<u8>,
+    platform: &str,
+) -> reqwest::Response {
     let token = app.csrf_token("/imports/new").await;
     let part = reqwest::multipart::Part::bytes(bytes).file_name(filename.to_owned());
-    let form = reqwest::multipart::Form::new().text("platform", platform.to_owned()).part("file", part);
+    let form =
+        reqwest::multipart::Form::new().text("platform", platform.to_owned()).part("file", part);
     app.client
         .post(app.url(&format!("/imports/preview?csrf_token={token}")))
         .multipart(form)
@@ -32,7 +38,8 @@ pub async fn upload(app: &TestApp, filename: &str, bytes: Vec<u8>, platform: &st
 /// The value of hidden input `name` in the confirm form.
 fn confirm_field(html: &str, name: &str) -> String {
     let doc = scraper::Html::parse_document(html);
-    let sel = scraper::Selector::parse(&format!(r#"form#confirm input[name="{name}"]"#)).expect("selector");
+    let sel = scraper::Selector::parse(&format!(r#"form#confirm input[name="{name}"]"#))
+        .expect("selector");
     doc.select(&sel)
         .next()
         .and_then(|e| e.value().attr("value"))
@@ -50,7 +57,8 @@ pub async fn confirm(app: &TestApp, preview_html: &str) -> String {
         ("filename", confirm_field(preview_html, "filename")),
         ("platform", confirm_field(preview_html, "platform")),
     ];
-    let res = app.client.post(app.url("/imports/confirm")).form(&fields).send().await.expect("confirm");
+    let res =
+        app.client.post(app.url("/imports/confirm")).form(&fields).send().await.expect("confirm");
     assert_eq!(res.status().as_u16(), 303);
     let job = res.headers()["location"].to_str().expect("location").to_owned();
     assert!(job.starts_with("/imports/jobs/"), "{job}");
@@ -63,8 +71,12 @@ pub async fn confirm(app: &TestApp, preview_html: &str) -> String {
         let body = res.text().await.expect("body");
         assert!(!body.contains("The import failed"), "import failed: {body}");
         assert!(body.contains("<progress"), "{body}");
-        let status: Value = app.get(&format!("{job}/status")).await.json().await.expect("status json");
-        assert!(["parsing", "storing", "done"].contains(&status["state"].as_str().unwrap_or("")), "{status}");
+        let status: Value =
+            app.get(&format!("{job}/status")).await.json().await.expect("status json");
+        assert!(
+            ["parsing", "storing", "done"].contains(&status["state"].as_str().unwrap_or("")),
+            "{status}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("import did not finish");
@@ -110,7 +122,10 @@ async fn preview_then_confirm_then_reimport_changes_nothing() {
         .select(&scraper::Selector::parse("#preview-rows td.ad-id").expect("selector"))
         .map(|e| e.text().collect())
         .collect();
-    assert_eq!(ad_ids, ["120212345678909999", "120212345678909999", "120212345678909990", "120212345678909990"]);
+    assert_eq!(
+        ad_ids,
+        ["120212345678909999", "120212345678909999", "120212345678909990", "120212345678909990"]
+    );
     assert!(text("#mapping").contains("Amount spent (EUR)"));
     assert!(text("#totals").contains("15660"));
     assert_eq!(import_count(&app), 0, "a preview writes nothing");
@@ -118,8 +133,12 @@ async fn preview_then_confirm_then_reimport_changes_nothing() {
 
     let history = confirm(&app, &html).await;
     assert!(history.contains("meta_daily_bom.csv"), "{history}");
-    let first = app.state.pool.run(|c| imports::list(c).map_err(DbError::from)).expect("list").remove(0);
-    assert_eq!((first.row_count, first.inserted_count, first.updated_count, first.ad_count), (4, 4, 0, 2));
+    let first =
+        app.state.pool.run(|c| imports::list(c).map_err(DbError::from)).expect("list").remove(0);
+    assert_eq!(
+        (first.row_count, first.inserted_count, first.updated_count, first.ad_count),
+        (4, 4, 0, 2)
+    );
     assert_eq!(first.currency.as_deref(), Some("EUR"));
     assert_eq!(first.sha256.len(), 64);
     assert!(first.user_id.is_some());
@@ -185,7 +204,12 @@ async fn a_rejected_file_writes_nothing_and_says_where() {
     let res = app
         .client
         .post(app.url("/imports/confirm"))
-        .form(&[("csrf_token", token.as_str()), ("blob", blob.as_str()), ("filename", "bad.csv"), ("platform", "meta")])
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("blob", blob.as_str()),
+            ("filename", "bad.csv"),
+            ("platform", "meta"),
+        ])
         .send()
         .await
         .expect("confirm");
@@ -231,7 +255,8 @@ async fn platform_override_and_generic_mapping_reparse_the_kept_file() {
         ("map_conversion_value", "sales"),
         ("map_currency", "ccy"),
     ];
-    let res = app.client.post(app.url("/imports/reparse")).form(&fields).send().await.expect("reparse");
+    let res =
+        app.client.post(app.url("/imports/reparse")).form(&fields).send().await.expect("reparse");
     assert_eq!(res.status().as_u16(), 200);
     let html = res.text().await.expect("body");
     assert!(html.contains("CAD"));
@@ -240,7 +265,13 @@ async fn platform_override_and_generic_mapping_reparse_the_kept_file() {
     let token = extract_csrf(&html).expect("csrf");
     let mut confirm_fields: Vec<(&str, &str)> = fields.to_vec();
     confirm_fields[0] = ("csrf_token", token.as_str());
-    let res = app.client.post(app.url("/imports/confirm")).form(&confirm_fields).send().await.expect("confirm");
+    let res = app
+        .client
+        .post(app.url("/imports/confirm"))
+        .form(&confirm_fields)
+        .send()
+        .await
+        .expect("confirm");
     assert_eq!(res.status().as_u16(), 303);
     let job = res.headers()["location"].to_str().expect("location").to_owned();
     for _ in 0..200 {
@@ -249,8 +280,12 @@ async fn platform_override_and_generic_mapping_reparse_the_kept_file() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let imp = app.state.pool.run(|c| imports::list(c).map_err(DbError::from)).expect("list").remove(0);
-    assert_eq!((imp.platform.as_str(), imp.row_count, imp.currency.as_deref()), ("generic", 3, Some("CAD")));
+    let imp =
+        app.state.pool.run(|c| imports::list(c).map_err(DbError::from)).expect("list").remove(0);
+    assert_eq!(
+        (imp.platform.as_str(), imp.row_count, imp.currency.as_deref()),
+        ("generic", 3, Some("CAD"))
+    );
     assert_eq!(stored(&app), (3, (350, 13, 35_750_000)));
 }
 
@@ -266,7 +301,11 @@ async fn viewers_and_creative_directors_cannot_import() {
         let res = app
             .client
             .post(app.url("/imports/confirm"))
-            .form(&[("csrf_token", token.as_str()), ("blob", &"a".repeat(64)), ("filename", "x.csv")])
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("blob", &"a".repeat(64)),
+                ("filename", "x.csv"),
+            ])
             .send()
             .await
             .expect("confirm");
@@ -274,7 +313,12 @@ async fn viewers_and_creative_directors_cannot_import() {
         let res = app
             .client
             .post(app.url("/ad-mappings"))
-            .form(&[("csrf_token", token.as_str()), ("platform", "meta"), ("ad_id", "1"), ("target", "master:1")])
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("platform", "meta"),
+                ("ad_id", "1"),
+                ("target", "master:1"),
+            ])
             .send()
             .await
             .expect("map");

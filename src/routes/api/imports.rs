@@ -30,10 +30,9 @@ pub async fn mappings(user: ApiUser, state: web::Data<AppState>) -> Result<HttpR
 pub async fn unmapped(user: ApiUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let pool = state.pool.clone();
-    let ads = web::block(move || {
-        pool.run(|c| -> Result<_, AppError> { Ok(ad_mapping::unmapped(c)?) })
-    })
-    .await??;
+    let ads =
+        web::block(move || pool.run(|c| -> Result<_, AppError> { Ok(ad_mapping::unmapped(c)?) }))
+            .await??;
     Ok(HttpResponse::Ok().json(ads))
 }
 
@@ -45,8 +44,10 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::ImportData)?;
     let body = body.into_inner();
-    let target: MapTarget =
-        body.target.parse().map_err(|e: ad_mapping::BadTarget| AppError::BadRequest(e.to_string()))?;
+    let target: MapTarget = body
+        .target
+        .parse()
+        .map_err(|e: ad_mapping::BadTarget| AppError::BadRequest(e.to_string()))?;
     let pool = state.pool.clone();
     let mapping = web::block(move || {
         pool.run(|c| -> Result<_, AppError> {
