@@ -10,9 +10,7 @@ use serde::Deserialize;
 use crate::auth::{CurrentUser, Permission, session};
 use crate::db::reporting;
 use crate::error::AppError;
-use crate::services::experiments::{
-    self, ArmSpec, ExperimentError, MethodName, NewExperimentSpec,
-};
+use crate::services::experiments::{self, ArmSpec, ExperimentError, MethodName, NewExperimentSpec};
 use crate::startup::AppState;
 use crate::web::{Page, redirect, render};
 
@@ -179,8 +177,10 @@ pub async fn show(
     user.require(Permission::View)?;
     let id = path.into_inner();
     let pool = state.pool.clone();
-    let results =
-        web::block(move || pool.run(|c| experiments::results(c, id).map_err(AppError::from)))
-            .await??;
+    let cache = std::sync::Arc::clone(&state.experiment_cache);
+    let results = web::block(move || {
+        pool.run(|c| experiments::results(c, id, &cache).map_err(AppError::from))
+    })
+    .await??;
     render(&req, Some(&user), Page::new("experiments/show.html").with("r", &results))
 }

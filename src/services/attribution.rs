@@ -84,14 +84,15 @@ pub struct VariableEffect {
     pub pooled: PooledEffect,
 }
 
+/// One variable = value's estimates, with the experiments and masters they came from.
+type Group = (Vec<LogLiftEstimate>, BTreeSet<i32>, BTreeSet<i32>);
+
 /// Pools every variable = value across experiments on `metric`, best first.
 pub fn leaderboard(
     conn: &mut DbConn<'_>,
     metric: AdMetric,
 ) -> Result<Vec<VariableEffect>, ExperimentError> {
-    type Key = (String, String);
-    let mut groups: BTreeMap<Key, (Vec<LogLiftEstimate>, BTreeSet<i32>, BTreeSet<i32>)> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
     for experiment in experiments::list(conn)? {
         let arms = experiment_arms::list_for_experiment(conn, experiment.id)?;
         let Some(control) = arms.iter().find(|a| a.is_control) else { continue };
@@ -101,7 +102,8 @@ pub fn leaderboard(
                 .map(|v| (v.id, v))
                 .collect();
         let model = parse_variance(&experiment.variance_model)?;
-        let days = reporting::arm_days(conn, experiment.id, experiment.start_date, experiment.end_date)?;
+        let days =
+            reporting::arm_days(conn, experiment.id, experiment.start_date, experiment.end_date)?;
         let mut totals: HashMap<i32, ArmTotals> = HashMap::new();
         for d in &days {
             totals.entry(d.arm_id).or_default().add(d);
@@ -117,9 +119,8 @@ pub fn leaderboard(
                 continue;
             };
             let Ok(estimate) = LogLiftEstimate::from_summaries(&sa, &sb) else { continue };
-            let entry = groups
-                .entry((variant.variable.clone(), variant.value.clone()))
-                .or_default();
+            let entry =
+                groups.entry((variant.variable.clone(), variant.value.clone())).or_default();
             entry.0.push(estimate);
             entry.1.insert(experiment.id);
             entry.2.insert(experiment.master_id);

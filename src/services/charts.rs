@@ -76,8 +76,9 @@ pub fn cumulative_series(
                 .iter()
                 .zip(control_cum.iter().zip(cumulative(arm.id)))
                 .filter_map(|(day, (a, b))| {
-                    let (_, _, inf, _, _) = compare_totals(a, &b, metric, settings).ok()?;
-                    let finite = inf.lift.is_finite() && inf.ci_low.is_finite() && inf.ci_high.is_finite();
+                    let inf = compare_totals(a, &b, metric, settings).ok()?.inference;
+                    let finite =
+                        inf.lift.is_finite() && inf.ci_low.is_finite() && inf.ci_high.is_finite();
                     finite.then_some(LiftPoint {
                         day: *day,
                         lift: inf.lift,
@@ -125,7 +126,8 @@ pub fn cumulative_lift_svg(series: &[LiftSeries], metric: AdMetric) -> Result<St
             .y_label_area_size(56)
             .build_cartesian_2d(0.0..span, y0..y1)
             .map_err(ChartError::from_draw)?;
-        let date_label = |v: &f64| (first + chrono::Days::new(v.max(0.0).round() as u64)).to_string();
+        let date_label =
+            |v: &f64| (first + chrono::Days::new(v.max(0.0).round() as u64)).to_string();
         chart
             .configure_mesh()
             .x_labels(6)
@@ -191,7 +193,8 @@ pub fn forest_svg(rows: &[&ComparisonView], metric: AdMetric) -> Result<String, 
     {
         let root = SVGBackend::with_string(&mut svg, (760, height)).into_drawing_area();
         root.fill(&WHITE).map_err(ChartError::from_draw)?;
-        let caption = format!("{} lift vs control, {}", metric.name().to_uppercase(), "with intervals");
+        let caption =
+            format!("{} lift vs control, {}", metric.name().to_uppercase(), "with intervals");
         let mut chart = ChartBuilder::on(&root)
             .caption(caption, ("sans-serif", 16))
             .margin(12)
@@ -237,11 +240,7 @@ pub fn forest_svg(rows: &[&ComparisonView], metric: AdMetric) -> Result<String, 
                 )))
                 .map_err(ChartError::from_draw)?;
             chart
-                .draw_series(std::iter::once(Circle::new(
-                    (c.inference.lift, y),
-                    5,
-                    color.filled(),
-                )))
+                .draw_series(std::iter::once(Circle::new((c.inference.lift, y), 5, color.filled())))
                 .map_err(ChartError::from_draw)?;
         }
         root.present().map_err(ChartError::from_draw)?;

@@ -2,17 +2,19 @@
 //! metrics, lifts with intervals, corrected verdicts, SRM, attribution to each edit, charts).
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use analytics::stats::{
-    AdMetric, Correction, Difference, Inference, Method, MetricSummary, ProportionStats, RatioStats,
-    SRM_THRESHOLD, StatsError, VarianceModel, Verdict, adjust_p_values, infer, srm_check,
+    AdMetric, Correction, Difference, Inference, Method, MetricSummary, ProportionStats,
+    RatioStats, SRM_THRESHOLD, StatsError, VarianceModel, Verdict, adjust_p_values, infer,
+    srm_check,
 };
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::db::experiment_arms::{self, ExperimentArm, NewExperimentArm};
 use crate::db::experiments::{self, Experiment, NewExperiment};
-use crate::db::reporting::{self, ArmDay, MappedAd, VariantInfo};
+use crate::db::reporting::{self, ArmDay, DataFingerprint, MappedAd, VariantInfo};
 use crate::db::{DbConn, now};
 use crate::services::{attribution, charts};
 
@@ -229,10 +231,11 @@ pub fn create_experiment(
             }
             other => other.into(),
         })?;
-        let variants: HashMap<i32, VariantInfo> = reporting::variants_of_master(tx, spec.master_id)?
-            .into_iter()
-            .map(|v| (v.id, v))
-            .collect();
+        let variants: HashMap<i32, VariantInfo> =
+            reporting::variants_of_master(tx, spec.master_id)?
+                .into_iter()
+                .map(|v| (v.id, v))
+                .collect();
         let find = |id: i32| {
             variants.get(&id).ok_or_else(|| {
                 ExperimentError::Invalid(format!("variant {id} is not a variant of this master"))
@@ -563,19 +566,34 @@ impl Settings {
     }
 }
 
+/// One arm-versus-arm test on aggregated sums.
+#[derive(Debug, Clone, Copy)]
+pub struct Compared {
+    /// Reference arm summary.
+    pub reference: MetricSummary,
+    /// Treatment arm summary.
+    pub treatment: MetricSummary,
+    /// Lift, interval, p or chance to win.
+    pub inference: Inference,
+    /// Bayesian: P(treatment better), direction-aware.
+    pub better: Option<f64>,
+    /// The verdict before any correction.
+    pub verdict: Verdict,
+}
+
 /// Compares `treatment` against `reference` on `metric`.
 pub fn compare_totals(
     reference: &ArmTotals,
     treatment: &ArmTotals,
     metric: AdMetric,
     settings: &Settings,
-) -> Result<(MetricSummary, MetricSummary, Inference, Option<f64>, Verdict), StatsError> {
+) -> Result<Compared, StatsError> {
     let a = reference.summary(metric, settings.variance)?;
     let b = treatment.summary(metric, settings.variance)?;
     let inf = infer(&a, &b, Difference::Relative, &settings.method, settings.alpha)?;
     let better = inf.chance_to_win.map(|c| if metric.lower_is_better() { 1.0 - c } else { c });
     let verdict = verdict_for(&inf, better, metric, settings.alpha);
-    Ok((a, b, inf, better, verdict))
+    Ok(Compared { reference: a, treatment: b, inference: inf, better, verdict })
 }
 
 /// Builds one comparison view, or a note when the data cannot support it.
@@ -585,7 +603,7 @@ fn comparison(
     metric: AdMetric,
     settings: &Settings,
 ) -> Result<ComparisonView, String> {
-    let (a, b, inference, better, verdict) =
+    let Compared { reference: a, treatment: b, inference, better, verdict } =
         compare_totals(reference.1, treatment.1, metric, settings).map_err(|e| {
             format!("{} vs {} on {}: {e}", treatment.0.label, reference.0.label, metric.name())
         })?;
@@ -634,8 +652,51 @@ pub fn correction_label(name: &str) -> &'static str {
     }
 }
 
-/// Loads and analyses an experiment. Performance is aggregated per arm and day in SQL.
-pub fn results(conn: &mut DbConn<'_>, id: i32) -> Result<ExperimentResults, ExperimentError> {
+/// The per-arm daily sums of recent experiments, kept while the performance data and mappings are unchanged,
+/// so that a results page does not re-aggregate a million rows on every view.
+#[derive(Debug, Default)]
+pub struct ResultsCache {
+    entries: Mutex<HashMap<i32, CachedDays>>,
+}
+
+/// One experiment's daily sums and the data fingerprint they were computed under.
+type CachedDays = (DataFingerprint, Arc<Vec<ArmDay>>);
+
+/// How many experiments' sums are kept; the cache is emptied when it is full (it is only a speed-up).
+const CACHE_CAPACITY: usize = 64;
+
+impl ResultsCache {
+    /// The daily sums of experiment `e`, from the cache when the data has not changed since.
+    fn arm_days(
+        &self,
+        conn: &mut DbConn<'_>,
+        e: &Experiment,
+    ) -> Result<Arc<Vec<ArmDay>>, ExperimentError> {
+        let fingerprint = reporting::data_fingerprint(conn)?;
+        if let Ok(entries) = self.entries.lock()
+            && let Some((f, days)) = entries.get(&e.id)
+            && *f == fingerprint
+        {
+            return Ok(Arc::clone(days));
+        }
+        let days = Arc::new(reporting::arm_days(conn, e.id, e.start_date, e.end_date)?);
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= CACHE_CAPACITY {
+                entries.clear();
+            }
+            entries.insert(e.id, (fingerprint, Arc::clone(&days)));
+        }
+        Ok(days)
+    }
+}
+
+/// Loads and analyses an experiment. Performance is aggregated per arm and day in SQL (or taken from
+/// `cache` when no data changed since).
+pub fn results(
+    conn: &mut DbConn<'_>,
+    id: i32,
+    cache: &ResultsCache,
+) -> Result<ExperimentResults, ExperimentError> {
     let experiment = experiments::find(conn, id)?;
     let arms = experiment_arms::list_for_experiment(conn, id)?;
     let variants: HashMap<i32, VariantInfo> =
@@ -645,7 +706,7 @@ pub fn results(conn: &mut DbConn<'_>, id: i32) -> Result<ExperimentResults, Expe
             .collect();
     let ads = reporting::mapped_ads(conn, experiment.master_id)?;
     let master_name = reporting::master_name(conn, experiment.master_id)?;
-    let days = reporting::arm_days(conn, id, experiment.start_date, experiment.end_date)?;
+    let days = cache.arm_days(conn, &experiment)?.as_ref().clone();
     analyse(experiment, master_name, arms, &variants, &ads, days)
 }
 
@@ -666,7 +727,8 @@ pub fn analyse(
         .filter(|g| !g.trim().is_empty())
         .map(parse_metric)
         .collect::<Result<Vec<_>, _>>()?;
-    let mut totals: HashMap<i32, ArmTotals> = arms.iter().map(|a| (a.id, ArmTotals::default())).collect();
+    let mut totals: HashMap<i32, ArmTotals> =
+        arms.iter().map(|a| (a.id, ArmTotals::default())).collect();
     for d in &days {
         if let Some(t) = totals.get_mut(&d.arm_id) {
             t.add(d);
@@ -703,10 +765,7 @@ pub fn analyse(
                 } else {
                     0.0
                 },
-                planned_share: all_weights
-                    .as_ref()
-                    .and_then(|w| w.get(i))
-                    .map(|w| w / weight_sum),
+                planned_share: all_weights.as_ref().and_then(|w| w.get(i)).map(|w| w / weight_sum),
             }
         })
         .collect();
@@ -743,18 +802,22 @@ pub fn analyse(
         variants,
         &master_name,
         |reference, treatment| {
-            comparison((reference, &total_of(reference)), (treatment, &total_of(treatment)), primary, &settings)
+            comparison(
+                (reference, &total_of(reference)),
+                (treatment, &total_of(treatment)),
+                primary,
+                &settings,
+            )
         },
         &mut notes,
     );
     let primary_rows: Vec<&ComparisonView> =
         comparisons.iter().filter(|c| c.metric == primary).collect();
     let cumulative = charts::cumulative_series(&arms, control, &days, primary, &settings);
-    let cumulative_svg = charts::cumulative_lift_svg(&cumulative, primary)
-        .unwrap_or_else(|e| {
-            notes.push(format!("cumulative chart: {e}"));
-            String::new()
-        });
+    let cumulative_svg = charts::cumulative_lift_svg(&cumulative, primary).unwrap_or_else(|e| {
+        notes.push(format!("cumulative chart: {e}"));
+        String::new()
+    });
     let forest_svg = charts::forest_svg(&primary_rows, primary).unwrap_or_else(|e| {
         notes.push(format!("forest plot: {e}"));
         String::new()
@@ -780,4 +843,100 @@ pub fn analyse(
 /// All experiments, newest first.
 pub fn list(conn: &mut DbConn<'_>) -> Result<Vec<Experiment>, ExperimentError> {
     Ok(experiments::list(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use analytics::stats::{AdDay, arm_metric};
+
+    use super::*;
+
+    fn rows() -> Vec<AdDay> {
+        (0..12u32)
+            .map(|i| AdDay {
+                ad_id: format!("ad{}", i % 3),
+                date: NaiveDate::from_ymd_opt(2026, 3, 1 + i / 3).unwrap(),
+                impressions: 1000 + 37 * u64::from(i),
+                clicks: 12 + u64::from(i % 5),
+                spend: 5.0 + f64::from(i) * 0.25,
+                conversions: f64::from(1 + i % 3),
+                revenue: 20.0 + f64::from(i % 4) * 3.5,
+            })
+            .collect()
+    }
+
+    /// What the SQL query returns for `rows`, one ArmDay per row (the sums are over one row each).
+    fn totals(rows: &[AdDay]) -> ArmTotals {
+        let mut t = ArmTotals::default();
+        for r in rows {
+            let (i, c, s, v, rv) =
+                (r.impressions as f64, r.clicks as f64, r.spend, r.conversions, r.revenue);
+            t.add(&ArmDay {
+                arm_id: 1,
+                day: r.date,
+                n: 1,
+                imp: i,
+                imp2: i * i,
+                clk: c,
+                clk2: c * c,
+                clk_imp: c * i,
+                conv: v,
+                conv2: v * v,
+                conv_clk: v * c,
+                spend: s,
+                spend2: s * s,
+                spend_conv: s * v,
+                spend_clk: s * c,
+                spend_imp: s * i,
+                rev: rv,
+                rev2: rv * rv,
+                rev_spend: rv * s,
+            });
+        }
+        t
+    }
+
+    #[test]
+    fn aggregated_sums_give_the_stats_modules_summaries() {
+        let rows = rows();
+        let t = totals(&rows);
+        for metric in AdMetric::ALL {
+            for model in [VarianceModel::AdDayClustered, VarianceModel::Binomial] {
+                let ours = t.summary(metric, model).unwrap();
+                let theirs =
+                    arm_metric(&rows, metric, ArmTotals::effective_model(metric, model)).unwrap();
+                assert_eq!(ours.n, theirs.n, "{metric:?} {model:?}");
+                assert!((ours.mean - theirs.mean).abs() <= 1e-12 * theirs.mean.abs(), "{metric:?}");
+                assert!(
+                    (ours.variance - theirs.variance).abs() <= 1e-9 * theirs.variance.abs(),
+                    "{metric:?} {model:?}: {} vs {}",
+                    ours.variance,
+                    theirs.variance
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn verdicts_follow_the_metric_direction() {
+        let inf = Inference {
+            lift: -0.2,
+            se: 0.05,
+            ci_low: -0.3,
+            ci_high: -0.1,
+            p_value: Some(0.001),
+            chance_to_win: None,
+        };
+        assert_eq!(verdict_for(&inf, None, AdMetric::Cpa, 0.05), Verdict::Winner);
+        assert_eq!(verdict_for(&inf, None, AdMetric::Ctr, 0.05), Verdict::Loser);
+        let unsure = Inference { p_value: Some(0.2), ..inf };
+        assert_eq!(verdict_for(&unsure, None, AdMetric::Ctr, 0.05), Verdict::Inconclusive);
+        let bayes = Inference { p_value: None, chance_to_win: Some(0.01), ..inf };
+        assert_eq!(verdict_for(&bayes, Some(0.99), AdMetric::Cpc, 0.05), Verdict::Winner);
+    }
+
+    #[test]
+    fn default_variance_model_is_the_a_a_validated_one() {
+        assert_eq!(VarianceModel::default(), VarianceModel::AdDayClustered);
+    }
 }

@@ -14,7 +14,12 @@ pub enum ReportError {
     Csv(#[from] csv::Error),
     /// Flushing the buffer failed.
     #[error("csv buffer: {0}")]
-    Flush(#[from] csv::IntoInnerError<csv::Writer<Vec<u8>>>),
+    Flush(#[source] std::io::Error),
+}
+
+/// Flushes the writer and returns the bytes.
+fn finish(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, ReportError> {
+    w.into_inner().map_err(|e| ReportError::Flush(e.into_error()))
 }
 
 /// A number as CSV text; empty when absent or not finite.
@@ -114,7 +119,7 @@ pub fn results_csv(r: &ExperimentResults) -> Result<Vec<u8>, ReportError> {
             ])?;
         }
     }
-    Ok(w.into_inner()?)
+    finish(w)
 }
 
 /// Column names of [`daily_csv`].
@@ -150,7 +155,7 @@ pub fn daily_csv(r: &ExperimentResults) -> Result<Vec<u8>, ReportError> {
             format!("{}", d.rev),
         ])?;
     }
-    Ok(w.into_inner()?)
+    finish(w)
 }
 
 /// Column names of [`variables_csv`].
@@ -193,7 +198,7 @@ pub fn variables_csv(rows: &[VariableEffect]) -> Result<Vec<u8>, ReportError> {
             model.to_string(),
         ])?;
     }
-    Ok(w.into_inner()?)
+    finish(w)
 }
 
 /// A download name made only of `[a-z0-9-]`, so it is safe in a Content-Disposition header.

@@ -17,7 +17,11 @@ async fn download(app: &TestApp, token: &str, path: &str) -> (Vec<String>, Vec<c
     let disposition = res.headers()["content-disposition"].to_str().unwrap().to_string();
     assert!(disposition.starts_with("attachment; filename=\""), "{disposition}");
     let name = disposition.trim_start_matches("attachment; filename=\"").trim_end_matches('"');
-    assert!(name.ends_with(".csv") && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.'), "{name}");
+    assert!(
+        name.ends_with(".csv")
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.'),
+        "{name}"
+    );
     let body = res.bytes().await.expect("body");
     let mut reader = csv::Reader::from_reader(body.as_ref());
     let header = reader.headers().expect("header").iter().map(str::to_string).collect();
@@ -31,47 +35,75 @@ async fn the_three_exports_round_trip() {
     let s = seed(&app);
     let token = growth_token(&app);
     let id = create_standard(&app, &s, &token).await;
-    let r: Value = app.client.get(app.url(&format!("/api/v1/experiments/{id}"))).bearer_auth(&token)
-        .send().await.unwrap().json().await.unwrap();
+    let r: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/experiments/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
 
     // Results: 4 arms × 6 metrics, numbers equal to the JSON API's.
-    let (header, rows) = download(&app, &token, &format!("/api/v1/experiments/{id}/results.csv")).await;
+    let (header, rows) =
+        download(&app, &token, &format!("/api/v1/experiments/{id}/results.csv")).await;
     assert_eq!(header, RESULTS_HEADER);
     assert_eq!(rows.len(), 4 * 6);
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let city = rows.iter().find(|r| &r[col("arm")] == "background = city" && &r[col("metric")] == "ctr").unwrap();
-    let api_city = r["comparisons"].as_array().unwrap().iter()
-        .find(|c| c["metric"] == "ctr" && c["arm_label"] == "background = city").unwrap();
+    let city = rows
+        .iter()
+        .find(|r| &r[col("arm")] == "background = city" && &r[col("metric")] == "ctr")
+        .unwrap();
+    let api_city = r["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["metric"] == "ctr" && c["arm_label"] == "background = city")
+        .unwrap();
     let lift: f64 = city[col("lift")].parse().unwrap();
     assert!((lift - api_city["inference"]["lift"].as_f64().unwrap()).abs() < 1e-12);
     let p: f64 = city[col("p_value")].parse().unwrap();
     assert!((p - api_city["inference"]["p_value"].as_f64().unwrap()).abs() < 1e-12);
-    assert!(city[col("ci_low")].parse::<f64>().unwrap() < lift && lift < city[col("ci_high")].parse::<f64>().unwrap());
+    assert!(
+        city[col("ci_low")].parse::<f64>().unwrap() < lift
+            && lift < city[col("ci_high")].parse::<f64>().unwrap()
+    );
     assert_eq!(&city[col("verdict")], "winner");
     assert_eq!(&city[col("method")], "frequentist");
     assert_eq!(&city[col("variance_model")], "ad_day_clustered");
     assert_eq!(&city[col("n")], &(2 * DAYS).to_string(), "ad-days");
-    let control = rows.iter().find(|r| &r[col("is_control")] == "true" && &r[col("metric")] == "ctr").unwrap();
+    let control = rows
+        .iter()
+        .find(|r| &r[col("is_control")] == "true" && &r[col("metric")] == "ctr")
+        .unwrap();
     assert_eq!(&control[col("lift")], "");
     let control_ctr: f64 = control[col("value")].parse().unwrap();
     assert!((control_ctr - 0.010).abs() < 0.0005, "{control_ctr}");
 
     // Daily: one row per arm × day, ISO dates, sums matching the arm totals.
-    let (header, rows) = download(&app, &token, &format!("/api/v1/experiments/{id}/daily.csv")).await;
+    let (header, rows) =
+        download(&app, &token, &format!("/api/v1/experiments/{id}/daily.csv")).await;
     assert_eq!(header, DAILY_HEADER);
     assert_eq!(rows.len(), 4 * DAYS as usize);
     assert_eq!(&rows[0][3], "2026-03-01");
     let control_label = r["arms"][0]["arm"]["label"].as_str().unwrap();
-    let impressions: f64 = rows.iter().filter(|r| &r[2] == control_label).map(|r| r[5].parse::<f64>().unwrap()).sum();
+    let impressions: f64 =
+        rows.iter().filter(|r| &r[2] == control_label).map(|r| r[5].parse::<f64>().unwrap()).sum();
     assert_eq!(impressions, r["arms"][0]["impressions"].as_f64().unwrap());
-    let spend: f64 = rows.iter().filter(|r| &r[2] == control_label).map(|r| r[7].parse::<f64>().unwrap()).sum();
+    let spend: f64 =
+        rows.iter().filter(|r| &r[2] == control_label).map(|r| r[7].parse::<f64>().unwrap()).sum();
     assert!((spend - r["arms"][0]["spend"].as_f64().unwrap()).abs() < 1e-6);
 
     // Variables: every variable = value of the experiment, pooled.
     let (header, rows) = download(&app, &token, "/api/v1/variables.csv?metric=ctr").await;
     assert_eq!(header, VARIABLES_HEADER);
     let values: Vec<(&str, &str)> = rows.iter().map(|r| (&r[0], &r[1])).collect();
-    assert!(values.contains(&("background", "city")) && values.contains(&("jacket", "forest green")), "{values:?}");
+    assert!(
+        values.contains(&("background", "city")) && values.contains(&("jacket", "forest green")),
+        "{values:?}"
+    );
 
     // The page's download buttons serve the same files to a logged-in viewer.
     app.login_as(Role::Viewer).await;
@@ -79,8 +111,15 @@ async fn the_three_exports_round_trip() {
     assert!(html.contains(&format!("/experiments/{id}/results.csv")));
     let res = app.get(&format!("/experiments/{id}/results.csv")).await;
     assert_eq!(res.status().as_u16(), 200);
-    assert!(res.headers()["content-disposition"].to_str().unwrap().contains("spring-test-results.csv"));
+    assert!(
+        res.headers()["content-disposition"].to_str().unwrap().contains("spring-test-results.csv")
+    );
     // Without a token the API refuses.
-    let res = app.client.get(app.url(&format!("/api/v1/experiments/{id}/daily.csv"))).send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url(&format!("/api/v1/experiments/{id}/daily.csv")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 401);
 }

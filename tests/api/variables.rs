@@ -21,8 +21,16 @@ async fn leaderboard_pools_across_two_experiments() {
     .await;
     assert_eq!(res.status().as_u16(), 201);
 
-    let rows: Value = app.client.get(app.url("/api/v1/variables?metric=ctr")).bearer_auth(&token)
-        .send().await.unwrap().json().await.unwrap();
+    let rows: Value = app
+        .client
+        .get(app.url("/api/v1/variables?metric=ctr"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let rows = rows.as_array().unwrap();
     let city = rows.iter().find(|r| r["variable"] == "background" && r["value"] == "city").unwrap();
     assert_eq!(city["experiments"], 2);
