@@ -18,6 +18,9 @@ use crate::web::{Page, redirect, render};
 /// Rows shown on the preview page.
 const PREVIEW_ROWS: usize = 20;
 
+/// Platform choices of the forms (`auto` detects).
+const PLATFORMS: [&str; 5] = ["auto", "meta", "google", "tiktok", "generic"];
+
 /// What the upload, re-read and confirm forms carry besides the file.
 #[derive(Debug, Default)]
 struct ImportRequest {
@@ -37,10 +40,10 @@ impl ImportRequest {
                 "filename" => req.filename = clean_filename(&v),
                 "platform" => req.platform = v,
                 _ => {
-                    if let Some(field) = k.strip_prefix("map_") {
-                        if !v.trim().is_empty() {
-                            req.mapping.push((field.to_owned(), v.trim().to_owned()));
-                        }
+                    if let Some(field) = k.strip_prefix("map_")
+                        && !v.trim().is_empty()
+                    {
+                        req.mapping.push((field.to_owned(), v.trim().to_owned()));
                     }
                 }
             }
@@ -93,6 +96,7 @@ fn upload_page() -> Page {
     let none: [(String, String); 0] = [];
     Page::new("imports/new.html")
         .with("fields", &fields)
+        .with("platforms", &PLATFORMS)
         .with("platform", "auto")
         .with("user_mapping", &none)
 }
@@ -228,6 +232,7 @@ fn preview_page(parsed: &ParsedImport, id: &BlobId, request: &ImportRequest) -> 
         .with("mapping", &mapping)
         .with("user_mapping", &request.mapping)
         .with("fields", &field_names())
+        .with("platforms", &PLATFORMS)
         .with("rows", rows)
         .with("summary", &parsed.summary)
 }

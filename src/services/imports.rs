@@ -8,7 +8,6 @@
 use std::collections::HashMap;
 use std::collections::HashSet;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use analytics::import::{self as parser, ImportOptions, ParsedImport, Platform};
 
@@ -114,15 +113,15 @@ pub fn store(
         // transaction holds the write lock, so no one else changes the count in between.
         let before = performance_rows::count_for_platform(tx, platform)?;
         let mut buf: Vec<NewPerformanceRow<'_>> = Vec::with_capacity(batch.min(total));
-        let done = AtomicU64::new(0);
+        let mut done = 0u64;
         for chunk in parsed.rows.chunks(batch) {
             buf.clear();
             buf.extend(
                 chunk.iter().map(|r| to_new_row(r, platform, currency.as_deref(), import.id)),
             );
             performance_rows::upsert_batch(tx, &buf)?;
-            let d = done.fetch_add(chunk.len() as u64, Ordering::Relaxed) + chunk.len() as u64;
-            progress(d, total as u64);
+            done += chunk.len() as u64;
+            progress(done, total as u64);
         }
         let after = performance_rows::count_for_platform(tx, platform)?;
         let inserted = i32::try_from(after - before).unwrap_or(row_count);
