@@ -422,13 +422,11 @@ pub fn edge_warning(image: &RgbImage, mask: &GrayImage, grow: u32) -> Option<Str
             if mask.get_pixel(x, y)[0] <= 127 {
                 continue;
             }
-            let outside: Vec<(u32, u32)> = [(x - 1, y), (x + 1, y), (x, y - 1), (x, y + 1)]
-                .into_iter()
-                .filter(|&(a, b)| mask.get_pixel(a, b)[0] <= 127)
-                .collect();
-            for (a, b) in outside {
-                sum += f64::from(luma.get_pixel(x, y)[0].abs_diff(luma.get_pixel(a, b)[0]));
-                n += 1;
+            for (a, b) in [(x - 1, y), (x + 1, y), (x, y - 1), (x, y + 1)] {
+                if mask.get_pixel(a, b)[0] <= 127 {
+                    sum += f64::from(luma.get_pixel(x, y)[0].abs_diff(luma.get_pixel(a, b)[0]));
+                    n += 1;
+                }
             }
         }
     }
