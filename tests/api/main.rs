@@ -16,3 +16,4 @@ mod jobs;
 mod masters;
 mod reviews;
 mod variants;
+mod browser;
