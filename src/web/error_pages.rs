@@ -17,7 +17,13 @@ pub fn middleware() -> ErrorHandlers<BoxBody> {
 fn handle(res: ServiceResponse<BoxBody>) -> actix_web::Result<ErrorHandlerResponse<BoxBody>> {
     let status = res.status();
     let is_api = res.request().path().starts_with("/api/");
-    if is_api || !(status.is_client_error() || status.is_server_error()) {
+    // A handler that already rendered HTML (e.g. the login form with a 401) keeps its page.
+    let is_html = res
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html"));
+    if is_api || is_html || !(status.is_client_error() || status.is_server_error()) {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let message = res
@@ -36,6 +42,11 @@ fn handle(res: ServiceResponse<BoxBody>) -> actix_web::Result<ErrorHandlerRespon
         _ => "errors/error.html",
     };
     let mut ctx = tera::Context::new();
+    // base.html expects these page-context values; error pages have no session to draw on.
+    ctx.insert("app_version", env!("CARGO_PKG_VERSION"));
+    ctx.insert("flashes", &Vec::<crate::auth::session::Flash>::new());
+    ctx.insert("request_path", res.request().path());
+    ctx.insert("csrf_token", "");
     ctx.insert("status", &status.as_u16());
     ctx.insert("reason", status.canonical_reason().unwrap_or("Error"));
     // 5xx details stay in the log; the page says only that something went wrong.

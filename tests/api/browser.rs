@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{PASSWORD, SpawnOptions, fixture_png, spawn_app_with};
 
-const ELEMENT: &str = "element-6066-11e4-a6e3-4f7c6d7c5c5b";
+/// The W3C WebDriver web-element identifier key.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 struct Driver {
     child: Child,
