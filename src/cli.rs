@@ -364,7 +364,8 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Inpaint(args) => crate::commands::inpaint::run(args, &settings),
         Command::Demo { reset } => {
             let pool = open_pool(&settings)?;
-            tokio::task::spawn_blocking(move || crate::commands::demo::run(pool, settings, reset)).await?
+            tokio::task::spawn_blocking(move || crate::commands::demo::run(pool, settings, reset))
+                .await?
         }
         Command::Migrate { revert_all } => {
             std::fs::create_dir_all(&settings.data_dir)?;
@@ -401,9 +402,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let blobs: std::sync::Arc<dyn crate::blobs::BlobStore> =
                 std::sync::Arc::new(crate::blobs::LocalBlobStore::open(settings.blob_dir())?);
             let n = threads.unwrap_or(settings.workers).max(1);
-            let ctx = crate::jobs::WorkerContext { pool, blobs, settings: std::sync::Arc::new(settings) };
+            let ctx =
+                crate::jobs::WorkerContext { pool, blobs, settings: std::sync::Arc::new(settings) };
             println!("liftmask worker: {n} thread(s), backend {}", ctx.settings.engine.backend);
-            let workers = tokio::task::spawn_blocking(move || crate::jobs::start(&ctx, n)).await??;
+            let workers =
+                tokio::task::spawn_blocking(move || crate::jobs::start(&ctx, n)).await??;
             tokio::task::spawn_blocking(move || workers.join()).await?;
             Ok(())
         }

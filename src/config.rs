@@ -138,7 +138,9 @@ impl Settings {
             .merge(Toml::file(config_file))
             // LIFTMASK_TEST_* variables belong to the test harness, not to the app.
             .merge(
-                Env::prefixed("LIFTMASK_").split("__").filter(|k| !k.as_str().to_ascii_lowercase().starts_with("test_")),
+                Env::prefixed("LIFTMASK_")
+                    .split("__")
+                    .filter(|k| !k.as_str().to_ascii_lowercase().starts_with("test_")),
             )
             .extract()
             .map_err(|e| ConfigError::Invalid(Box::new(e)))

@@ -20,7 +20,9 @@ pub fn run(pool: DbPool, settings: Settings, reset: bool) -> anyhow::Result<()> 
         match demo::seed_if_empty(&ctx, engine.as_ref())? {
             Some(s) => s,
             None => {
-                println!("the database already has masters; use `liftmask demo --reset` to recreate the demo");
+                println!(
+                    "the database already has masters; use `liftmask demo --reset` to recreate the demo"
+                );
                 return Ok(());
             }
         }
@@ -30,11 +32,16 @@ pub fn run(pool: DbPool, settings: Settings, reset: bool) -> anyhow::Result<()> 
 }
 
 /// Seeds the demo on an empty database when `settings.demo` is on (`make run` sets it).
-pub fn seed_on_start(pool: &DbPool, blobs: &Arc<dyn BlobStore>, settings: &Arc<Settings>) -> anyhow::Result<()> {
+pub fn seed_on_start(
+    pool: &DbPool,
+    blobs: &Arc<dyn BlobStore>,
+    settings: &Arc<Settings>,
+) -> anyhow::Result<()> {
     if !settings.demo {
         return Ok(());
     }
-    let ctx = WorkerContext { pool: pool.clone(), blobs: blobs.clone(), settings: settings.clone() };
+    let ctx =
+        WorkerContext { pool: pool.clone(), blobs: blobs.clone(), settings: settings.clone() };
     let engine = build_engine(&settings.engine)?;
     println!("seeding the demo workspace with the real engine (a few seconds)…");
     if let Some(summary) = demo::seed_if_empty(&ctx, engine.as_ref())? {

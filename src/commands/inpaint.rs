@@ -49,12 +49,21 @@ pub fn run(args: InpaintArgs, settings: &Settings) -> anyhow::Result<()> {
         max_pixels: settings.max_image_pixels,
         ..DecodeLimits::default()
     };
-    let image_bytes = std::fs::read(&args.image).with_context(|| format!("reading {}", args.image.display()))?;
-    let mask_bytes = std::fs::read(&args.mask).with_context(|| format!("reading {}", args.mask.display()))?;
-    let image = inpaint::load_image(&image_bytes, &limits).with_context(|| format!("image {}", args.image.display()))?;
-    let mask = inpaint::load_mask(&mask_bytes, &limits).with_context(|| format!("mask {}", args.mask.display()))?;
+    let image_bytes =
+        std::fs::read(&args.image).with_context(|| format!("reading {}", args.image.display()))?;
+    let mask_bytes =
+        std::fs::read(&args.mask).with_context(|| format!("reading {}", args.mask.display()))?;
+    let image = inpaint::load_image(&image_bytes, &limits)
+        .with_context(|| format!("image {}", args.image.display()))?;
+    let mask = inpaint::load_mask(&mask_bytes, &limits)
+        .with_context(|| format!("mask {}", args.mask.display()))?;
     let engine = inpaint::build_backend(args.backend, args.model.as_deref(), args.device)?;
-    let opts = InpaintOptions { seed: args.seed, grow: args.grow, feather: args.feather, ..InpaintOptions::default() };
+    let opts = InpaintOptions {
+        seed: args.seed,
+        grow: args.grow,
+        feather: args.feather,
+        ..InpaintOptions::default()
+    };
     let started = Instant::now();
     let outcome = inpaint::run(engine.as_ref(), &image, &mask, &opts)?;
     let elapsed = started.elapsed();

@@ -4,22 +4,22 @@
 //! backend with full backend features (upserts, `RETURNING`, `FOR UPDATE SKIP LOCKED`), the way
 //! vaultwarden serves both databases from one codebase.
 
+pub mod ad_mappings;
 pub mod api_tokens;
 pub mod audit_log;
 pub mod experiment_arms;
 pub mod experiments;
-pub mod reporting;
+pub mod imports;
 pub mod jobs;
 pub mod master_variables;
 pub mod masters;
+pub mod performance_rows;
+pub mod reporting;
 pub mod reviews;
-pub mod variants;
 pub mod schema;
 pub mod users;
+pub mod variants;
 pub mod workspaces;
-pub mod imports;
-pub mod performance_rows;
-pub mod ad_mappings;
 
 use std::time::Duration;
 

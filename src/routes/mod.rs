@@ -1,19 +1,19 @@
 //! The site map: every route of liftmask, in one place.
 
+mod ad_mappings;
 mod api;
-mod jobs;
-mod masters;
-mod reviews;
-mod variants;
 mod experiments;
-mod reports;
-mod variables;
 mod health;
 mod home;
+mod imports;
+mod jobs;
+mod masters;
+mod reports;
+mod reviews;
 mod sessions;
 mod users;
-mod imports;
-mod ad_mappings;
+mod variables;
+mod variants;
 
 use actix_web::web;
 

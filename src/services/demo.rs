@@ -19,7 +19,9 @@ use crate::db::schema::{imports, masters, performance_rows, users};
 use crate::db::{DbConn, DbError, DbPool};
 use crate::db_run;
 use crate::jobs::{WorkerContext, WorkerError, process_one};
-use crate::services::{ad_mapping, experiments, imports as import_service, masters as master_service};
+use crate::services::{
+    ad_mapping, experiments, imports as import_service, masters as master_service,
+};
 use crate::services::{review, variants};
 
 /// Name of the demo master; how the demo is recognised.
@@ -67,7 +69,9 @@ pub enum DemoError {
     #[error("demo mask: {0}")]
     Image(#[from] image::ImageError),
     /// No admin exists to approve the variants.
-    #[error("no admin user exists to approve the demo variants; run `liftmask user add --role admin` first")]
+    #[error(
+        "no admin user exists to approve the demo variants; run `liftmask user add --role admin` first"
+    )]
     NoAdmin,
 }
 
@@ -148,8 +152,13 @@ const EDITS: [DemoEdit; 4] = [
 ];
 
 /// Seeds the demo when the database has no masters at all (first start of `make run`).
-pub fn seed_if_empty(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<Option<DemoSummary>, DemoError> {
-    let masters_count: i64 = ctx.pool.run(|c| db_run!(c, |c| masters::table.count().get_result(c)).map_err(DemoError::from))?;
+pub fn seed_if_empty(
+    ctx: &WorkerContext,
+    engine: &dyn Inpainter,
+) -> Result<Option<DemoSummary>, DemoError> {
+    let masters_count: i64 = ctx
+        .pool
+        .run(|c| db_run!(c, |c| masters::table.count().get_result(c)).map_err(DemoError::from))?;
     if masters_count > 0 {
         return Ok(None);
     }
@@ -164,10 +173,14 @@ pub fn reset(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary,
 
 fn remove(conn: &mut DbConn<'_>) -> Result<(), DemoError> {
     db_run!(conn, |c| {
-        let import_ids: Vec<i32> =
-            imports::table.filter(imports::filename.eq(DEMO_IMPORT_FILENAME)).select(imports::id).load(c)?;
-        diesel::delete(performance_rows::table.filter(performance_rows::source_import_id.eq_any(&import_ids)))
-            .execute(c)?;
+        let import_ids: Vec<i32> = imports::table
+            .filter(imports::filename.eq(DEMO_IMPORT_FILENAME))
+            .select(imports::id)
+            .load(c)?;
+        diesel::delete(
+            performance_rows::table.filter(performance_rows::source_import_id.eq_any(&import_ids)),
+        )
+        .execute(c)?;
         diesel::delete(imports::table.filter(imports::id.eq_any(&import_ids))).execute(c)?;
         diesel::delete(masters::table.filter(masters::name.eq(DEMO_MASTER_NAME))).execute(c)?;
     });
@@ -180,8 +193,13 @@ pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, 
     let blobs: &Arc<dyn BlobStore> = &ctx.blobs;
     let settings: &Settings = &ctx.settings;
     let admin = pool.run(|c| {
-        db_run!(c, |c| users::table.filter(users::role.eq("admin")).order(users::id).select(users::id).first::<i32>(c).optional())
-            .map_err(DemoError::from)
+        db_run!(c, |c| users::table
+            .filter(users::role.eq("admin"))
+            .order(users::id)
+            .select(users::id)
+            .first::<i32>(c)
+            .optional())
+        .map_err(DemoError::from)
     })?;
     let admin = admin.ok_or(DemoError::NoAdmin)?;
 
@@ -208,7 +226,8 @@ pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, 
             Some(i) => variants::ParentRef::Variant(variant_ids[i]),
         };
         let mut mask_png = Vec::new();
-        (edit.mask)().write_to(&mut std::io::Cursor::new(&mut mask_png), image::ImageFormat::Png)?;
+        (edit.mask)()
+            .write_to(&mut std::io::Cursor::new(&mut mask_png), image::ImageFormat::Png)?;
         let input = variants::VariantInput {
             parent,
             variable: edit.variable.into(),
@@ -218,14 +237,23 @@ pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, 
             mask: mask_png,
             reference: edit.reference.map(<[u8]>::to_vec),
         };
-        let created = pool.run(|c| variants::create(c, blobs, settings, &input, Some(admin)).map_err(DemoError::from))?;
+        let created = pool.run(|c| {
+            variants::create(c, blobs, settings, &input, Some(admin)).map_err(DemoError::from)
+        })?;
         // Render with the real engine, the same code the workers run (in-process workers may
         // pick the job up first; then this waits for them).
         wait_for_job(ctx, engine, created.job_id, created.variant.id)?;
-        let rendered = pool.run(|c| crate::db::variants::find(c, created.variant.id).map_err(DemoError::from))?;
+        let rendered = pool
+            .run(|c| crate::db::variants::find(c, created.variant.id).map_err(DemoError::from))?;
         pool.run(|c| {
-            review::decide(c, rendered.id, admin, review::Decision::Approve, "Demo: approved for testing.")
-                .map_err(DemoError::from)
+            review::decide(
+                c,
+                rendered.id,
+                admin,
+                review::Decision::Approve,
+                "Demo: approved for testing.",
+            )
+            .map_err(DemoError::from)
         })?;
         variant_ids.push(rendered.id);
     }
@@ -238,14 +266,19 @@ pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, 
     })?;
     let start = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap_or_default();
     let csv = generated_meta_csv(start, &codes);
-    let parsed = import_service::parse(csv.as_bytes(), &analytics::import::ImportOptions::default())?;
+    let parsed =
+        import_service::parse(csv.as_bytes(), &analytics::import::ImportOptions::default())?;
     let rows = parsed.rows.len();
     let sha256 = crate::blobs::BlobId::of(csv.as_bytes()).to_string();
     pool.run(|c| {
         import_service::store(
             c,
             &parsed,
-            &import_service::StoreMeta { sha256: sha256.clone(), filename: DEMO_IMPORT_FILENAME.into(), user_id: Some(admin) },
+            &import_service::StoreMeta {
+                sha256: sha256.clone(),
+                filename: DEMO_IMPORT_FILENAME.into(),
+                user_id: Some(admin),
+            },
             &|_, _| {},
         )
         .map_err(DemoError::from)
@@ -276,17 +309,25 @@ pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, 
             .collect(),
         created_by: Some(admin),
     };
-    let experiment = pool.run(|c| experiments::create_experiment(c, spec).map_err(DemoError::from))?;
+    let experiment =
+        pool.run(|c| experiments::create_experiment(c, spec).map_err(DemoError::from))?;
     Ok(DemoSummary { master_id: master.id, variant_ids, experiment_id: experiment.id, rows })
 }
 
-fn wait_for_job(ctx: &WorkerContext, engine: &dyn Inpainter, job_id: i32, variant_id: i32) -> Result<(), DemoError> {
+fn wait_for_job(
+    ctx: &WorkerContext,
+    engine: &dyn Inpainter,
+    job_id: i32,
+    variant_id: i32,
+) -> Result<(), DemoError> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
     loop {
         let job = ctx.pool.run(|c| crate::db::jobs::find(c, job_id).map_err(DemoError::from))?;
         match job.status.as_str() {
             "done" => return Ok(()),
-            "failed" => return Err(DemoError::NotRendered(variant_id, job.error.unwrap_or_default())),
+            "failed" => {
+                return Err(DemoError::NotRendered(variant_id, job.error.unwrap_or_default()));
+            }
             _ if std::time::Instant::now() > deadline => {
                 return Err(DemoError::NotRendered(variant_id, "timed out".into()));
             }
@@ -310,7 +351,8 @@ fn generated_meta_csv(start: NaiveDate, codes: &[String]) -> String {
         "\u{feff}Day,Campaign name,Campaign ID,Ad set name,Ad set ID,Ad name,Ad ID,Impressions,Link clicks,\
          Amount spent (USD),Purchases,Purchases conversion value\n",
     );
-    let mut ads: Vec<(String, String, f64)> = vec![("Espresso hero - control".into(), CONTROL_AD_ID.into(), 0.0)];
+    let mut ads: Vec<(String, String, f64)> =
+        vec![("Espresso hero - control".into(), CONTROL_AD_ID.into(), 0.0)];
     for (i, (code, edit)) in codes.iter().zip(EDITS.iter()).enumerate() {
         ads.push((
             format!("Espresso hero - {} = {} [{code}]", edit.variable, edit.value),
@@ -356,7 +398,9 @@ const W: u32 = 600;
 const H: u32 = 400;
 
 fn mask_from(inside: impl Fn(f64, f64) -> bool) -> GrayImage {
-    GrayImage::from_fn(W, H, |x, y| Luma([if inside(f64::from(x), f64::from(y)) { 255 } else { 0 }]))
+    GrayImage::from_fn(W, H, |x, y| {
+        Luma([if inside(f64::from(x), f64::from(y)) { 255 } else { 0 }])
+    })
 }
 
 fn in_ellipse(x: f64, y: f64, cx: f64, cy: f64, rx: f64, ry: f64) -> bool {
@@ -374,7 +418,8 @@ fn near_segment(x: f64, y: f64, (ax, ay): (f64, f64), (bx, by): (f64, f64), r: f
 /// The spoon: its bowl and its handle.
 fn spoon_mask() -> GrayImage {
     mask_from(|x, y| {
-        in_ellipse(x, y, 366.0, 284.0, 44.0, 44.0) || near_segment(x, y, (412.0, 70.0), (372.0, 250.0), 14.0)
+        in_ellipse(x, y, 366.0, 284.0, 44.0, 44.0)
+            || near_segment(x, y, (412.0, 70.0), (372.0, 250.0), 14.0)
     })
 }
 
@@ -400,7 +445,8 @@ mod tests {
 
     #[test]
     fn demo_masks_cover_plausible_areas() {
-        let area = |m: GrayImage| m.pixels().filter(|p| p.0[0] > 127).count() as f64 / f64::from(W * H);
+        let area =
+            |m: GrayImage| m.pixels().filter(|p| p.0[0] > 127).count() as f64 / f64::from(W * H);
         assert!((0.02..0.08).contains(&area(spoon_mask())));
         assert!((0.10..0.30).contains(&area(saucer_mask())));
         assert!((0.01..0.10).contains(&area(background_mask())));
@@ -408,11 +454,17 @@ mod tests {
 
     #[test]
     fn generated_csv_parses_with_exact_rows() {
-        let codes: Vec<String> = ["LM-AAAA", "LM-BBBB", "LM-CCCC", "LM-DDDD"].iter().map(|s| s.to_string()).collect();
+        let codes: Vec<String> =
+            ["LM-AAAA", "LM-BBBB", "LM-CCCC", "LM-DDDD"].iter().map(|s| s.to_string()).collect();
         let csv = generated_meta_csv(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(), &codes);
-        let parsed = analytics::import::parse(csv.as_bytes(), &analytics::import::ImportOptions::default()).unwrap();
+        let parsed =
+            analytics::import::parse(csv.as_bytes(), &analytics::import::ImportOptions::default())
+                .unwrap();
         assert_eq!(parsed.rows.len(), (DAYS as usize) * 5);
         assert_eq!(parsed.summary.ads, 5);
-        assert_eq!(parsed.summary.currency.as_ref().map(|c| c.as_str().to_string()), Some("USD".to_string()));
+        assert_eq!(
+            parsed.summary.currency.as_ref().map(|c| c.as_str().to_string()),
+            Some("USD".to_string())
+        );
     }
 }

@@ -1,21 +1,21 @@
 //! Use cases. Services take plain data and a pool or connection; they know nothing of HTTP.
 
 pub mod accounts;
-pub mod dashboard;
+pub mod ad_mapping;
 pub mod attribution;
-pub mod charts;
-pub mod experiments;
-pub mod reports;
 pub mod audit;
+pub mod charts;
 pub mod composite;
+pub mod dashboard;
+pub mod demo;
+pub mod experiments;
+pub mod experiments_bench;
 pub mod imaging;
+pub mod import_bench;
+pub mod imports;
 pub mod jobs;
 pub mod masters;
 pub mod recolor;
+pub mod reports;
 pub mod review;
 pub mod variants;
-pub mod experiments_bench;
-pub mod imports;
-pub mod import_bench;
-pub mod ad_mapping;
-pub mod demo;

@@ -235,7 +235,12 @@ impl TestApp {
             .send()
             .await
             .expect("request");
-        assert_eq!(res.status().as_u16(), 201, "upload failed: {}", res.text().await.unwrap_or_default());
+        assert_eq!(
+            res.status().as_u16(),
+            201,
+            "upload failed: {}",
+            res.text().await.unwrap_or_default()
+        );
         res.json::<serde_json::Value>().await.expect("json")["id"].as_i64().expect("id")
     }
 
@@ -281,7 +286,10 @@ impl TestApp {
         };
         let engine = liftmask::jobs::build_engine(&self.settings.engine).expect("engine");
         let mut n = 0;
-        while liftmask::jobs::process_one(&ctx, engine.as_ref(), "test-worker").expect("process").is_some() {
+        while liftmask::jobs::process_one(&ctx, engine.as_ref(), "test-worker")
+            .expect("process")
+            .is_some()
+        {
             n += 1;
         }
         n
@@ -309,7 +317,9 @@ impl TestApp {
         let exists = self
             .state
             .pool
-            .run(|c| liftmask::db::users::find_by_email(c, &email).map_err(liftmask::db::DbError::from))
+            .run(|c| {
+                liftmask::db::users::find_by_email(c, &email).map_err(liftmask::db::DbError::from)
+            })
             .expect("lookup")
             .is_some();
         if !exists {

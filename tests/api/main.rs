@@ -3,17 +3,17 @@
 
 mod helpers;
 
-mod auth;
-mod health;
-mod migrations;
-mod pages;
-mod experiments;
-mod reports;
-mod variables;
-mod imports;
 mod ad_mappings;
+mod auth;
+mod browser;
+mod experiments;
+mod health;
+mod imports;
 mod jobs;
 mod masters;
+mod migrations;
+mod pages;
+mod reports;
 mod reviews;
+mod variables;
 mod variants;
-mod browser;
