@@ -425,7 +425,11 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let (pool, blobs, settings) = (state.pool.clone(), state.blobs.clone(), state.settings.clone());
     tokio::task::spawn_blocking(move || {
         crate::commands::demo::announce_admin(&pool)?;
-        crate::commands::demo::seed_on_start(&pool, &blobs, &settings)
+        // A failed demo must not keep the app from serving; say why and go on.
+        if let Err(e) = crate::commands::demo::seed_on_start(&pool, &blobs, &settings) {
+            eprintln!("demo seeding failed: {e:#}");
+        }
+        anyhow::Ok(())
     })
     .await??;
     let bind = &state.settings.bind;
