@@ -165,10 +165,10 @@ fn session_key(settings: &Settings) -> Result<Key, StartupError> {
     }
     let path = settings.data_dir.join("session.key");
     if let Ok(text) = std::fs::read_to_string(&path) {
-        if let Ok(bytes) = b64.decode(text.trim()) {
-            if let Ok(key) = Key::try_from(bytes.as_slice()) {
-                return Ok(key);
-            }
+        if let Ok(bytes) = b64.decode(text.trim())
+            && let Ok(key) = Key::try_from(bytes.as_slice())
+        {
+            return Ok(key);
         }
         tracing::warn!(path = %path.display(), "session key file unusable; generating a new one");
     }

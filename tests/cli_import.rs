@@ -2,6 +2,8 @@
 //! `--json`, nothing written with `--dry-run`, idempotent re-imports, and a rejected file exiting
 //! non-zero with line, column and reason on stderr.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, reason = "a test or bench binary fails loudly")]
+
 use std::process::{Command, Output};
 
 use serde_json::{Value, json};

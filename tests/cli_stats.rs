@@ -1,5 +1,7 @@
 //! `liftmask stats compare` run as a process: gbstats' published cases from STATS.md, and bad input.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, reason = "a test or bench binary fails loudly")]
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 

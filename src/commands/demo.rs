@@ -52,7 +52,7 @@ pub fn seed_on_start(
 
 /// Creates the admin on a fresh database and prints its credentials, once.
 pub fn announce_admin(pool: &DbPool) -> anyhow::Result<()> {
-    if let Some(password) = pool.run(|c| accounts::ensure_demo_admin(c))? {
+    if let Some(password) = pool.run(accounts::ensure_demo_admin)? {
         println!("──────────────────────────────────────────────");
         println!(" First start: created the admin account");
         println!("   e-mail:   {}", accounts::DEMO_ADMIN_EMAIL);

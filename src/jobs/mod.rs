@@ -168,15 +168,11 @@ pub fn process_one(
     let job_id = job.id;
     let outcome = std::thread::scope(|s| {
         s.spawn(move || {
-            loop {
-                match ticks.recv_timeout(HEARTBEAT) {
-                    Err(RecvTimeoutError::Timeout) => {
-                        let _ = ctx.pool.run(|c| {
-                            jobs::heartbeat(c, job_id, worker, None).map_err(WorkerError::from)
-                        });
-                    }
-                    _ => break,
-                }
+            // Beats until the render ends and drops `stop`.
+            while let Err(RecvTimeoutError::Timeout) = ticks.recv_timeout(HEARTBEAT) {
+                let _ = ctx
+                    .pool
+                    .run(|c| jobs::heartbeat(c, job_id, worker, None).map_err(WorkerError::from));
             }
         });
         let progress = |p: f64| {

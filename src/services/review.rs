@@ -152,10 +152,10 @@ pub fn ceiling(
     let Some(mine) = load(&v.mask_sha)? else { return Ok(None) };
     let mut hits = 0;
     for r in &rejected {
-        if let Some(m) = load(&r.mask_sha)? {
-            if iou(&mine, &m) > 0.5 {
-                hits += 1;
-            }
+        if let Some(m) = load(&r.mask_sha)?
+            && iou(&mine, &m) > 0.5
+        {
+            hits += 1;
         }
     }
     Ok((hits >= CEILING_REJECTIONS).then_some(hits))

@@ -111,11 +111,11 @@ pub async fn spawn_app_with(opts: SpawnOptions) -> TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if let Some((base, name)) = self.pg_database.take() {
-            if let Ok(mut admin) = PgConnection::establish(&base) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut admin);
-            }
+        if let Some((base, name)) = self.pg_database.take()
+            && let Ok(mut admin) = PgConnection::establish(&base)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
         }
     }
 }

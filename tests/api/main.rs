@@ -1,6 +1,8 @@
 //! HTTP-level tests against the real server, on SQLite (default) or PostgreSQL
 //! (`LIFTMASK_TEST_DATABASE_URL=postgres://…`).
 
+#![allow(clippy::expect_used, clippy::unwrap_used, reason = "a test or bench binary fails loudly")]
+
 mod helpers;
 
 mod ad_mappings;

@@ -4,6 +4,8 @@
 //! Run: `cargo bench -p analytics --bench import` (release). Prints rows/s for the best and the
 //! median of several runs. `IMPORT_BENCH_ROWS` overrides the row count (default 1,000,000).
 
+#![allow(clippy::expect_used, clippy::unwrap_used, reason = "a test or bench binary fails loudly")]
+
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::{Duration, Instant};

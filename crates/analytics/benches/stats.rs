@@ -1,6 +1,8 @@
 //! `cargo bench -p analytics --bench stats`: throughput of `stats::compare` (target: 100k in < 1 s)
 //! and the wall time of the default A/A simulation. Plain `std::time`, no harness.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, reason = "a test or bench binary fails loudly")]
+
 use std::hint::black_box;
 use std::time::Instant;
 

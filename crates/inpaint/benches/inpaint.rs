@@ -9,6 +9,8 @@
 //! 2-thread ops several times slower; run with `OMP_WAIT_POLICY=PASSIVE` (or
 //! `OMP_NUM_THREADS=1`) there, and compare numbers only under the same setting.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, reason = "a test or bench binary fails loudly")]
+
 use std::error::Error;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -1,6 +1,8 @@
 //! Fills a rectangle of a photo and writes the result, for looking at the engine's output
 //! without the app: `cargo run -p inpaint --example fill -- IN.png X Y W H OUT.png [SEED]`.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, reason = "a test or bench binary fails loudly")]
+
 use std::time::Instant;
 
 use image::{GrayImage, Luma};
