@@ -15,9 +15,12 @@
 //! assert_eq!(import.summary.totals.spend.to_string(), "1250.5");
 //! ```
 
+mod chunk;
+mod collector;
 mod dates;
 mod detect;
 mod error;
+mod frame;
 mod mapping;
 mod money;
 mod numbers;
@@ -41,7 +44,7 @@ pub use error::{ImportError, RowError, RowErrors};
 pub use mapping::{ColumnMapping, Field, UnknownField};
 pub use money::{Currency, CurrencyError, Money, MoneyRangeError};
 pub use numbers::DecimalSeparator;
-pub use row::CanonicalRow;
+pub use row::{CanonicalRow, Text};
 pub use sniff::{Delimiter, Encoding};
 pub use summary::{AdRef, ImportSummary, ResultCount, Totals, distinct_ads, unmapped_ads};
 pub use variant_code::variant_code;
@@ -168,6 +171,7 @@ pub fn parse(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedImport, ImportE
         platform,
         converted.currency,
         &converted.rows,
+        converted.ads,
         converted.result_indicators,
     )
     .ok_or(ImportError::NoRows { line: header.line })?;

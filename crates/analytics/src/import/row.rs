@@ -1,7 +1,11 @@
 //! The canonical row every export is normalized to.
 
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use super::detect::Platform;
 use super::money::{Currency, Money};
@@ -10,7 +14,8 @@ use super::money::{Currency, Money};
 /// layer assigns it when it stores the rows of one [`super::ParsedImport`].
 ///
 /// Metric cells that were empty or `--` are `None` (the platform reported nothing), which
-/// sums count as zero.
+/// sums count as zero. Text cells are [`Text`]: an ad's names repeat on every day's row, so the
+/// rows share one copy of each.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CanonicalRow {
     /// The platform that exported the row.
@@ -18,23 +23,23 @@ pub struct CanonicalRow {
     /// 1-based line of the record in the uploaded file.
     pub line: usize,
     /// Advertiser account, when the export has the column.
-    pub account_id: Option<String>,
+    pub account_id: Option<Text>,
     /// Currency of `spend` and `conversion_value` (one per file).
     pub currency: Option<Currency>,
     /// The day the metrics cover (Meta without a daily breakdown: `Reporting starts`).
     pub date: NaiveDate,
     /// Campaign ID, exactly as exported.
-    pub campaign_id: Option<String>,
+    pub campaign_id: Option<Text>,
     /// Campaign name.
-    pub campaign_name: Option<String>,
+    pub campaign_name: Option<Text>,
     /// Ad set (Meta) or ad group (Google, TikTok) ID.
-    pub adset_id: Option<String>,
+    pub adset_id: Option<Text>,
     /// Ad set or ad group name.
-    pub adset_name: Option<String>,
+    pub adset_name: Option<Text>,
     /// Ad ID, exactly as exported (IDs exceed 2^53, so never a number).
-    pub ad_id: String,
+    pub ad_id: Text,
     /// Ad name.
-    pub ad_name: Option<String>,
+    pub ad_name: Option<Text>,
     /// Impressions.
     pub impressions: Option<i64>,
     /// Link clicks (Meta `Link clicks`, Google `Clicks`, TikTok `Clicks (destination)`).
@@ -47,4 +52,65 @@ pub struct CanonicalRow {
     pub conversions: Option<f64>,
     /// Conversion value (revenue) in `currency`, exact.
     pub conversion_value: Option<Money>,
+}
+
+/// An immutable, cheaply cloned string: rows of the same ad share their IDs and names.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Text(Arc<str>);
+
+impl Text {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        Self(Arc::from(s))
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
 }

@@ -65,19 +65,21 @@ fn to_micro_units(x: f64) -> i128 {
     (x * 1e6).round() as i128
 }
 
-/// Builds the summary; `rows` must be non-empty (the parser rejects files without rows).
+/// Builds the summary of `rows` from `ads` distinct ads; `None` when there are no rows.
 pub(crate) fn summarize(
     platform: Platform,
     currency: Option<Currency>,
     rows: &[CanonicalRow],
+    ads: usize,
     result_indicators: BTreeMap<String, ResultCount>,
 ) -> Option<ImportSummary> {
-    let date_min = rows.iter().map(|r| r.date).min()?;
-    let date_max = rows.iter().map(|r| r.date).max()?;
-    let ads = rows.iter().map(|r| r.ad_id.as_str()).collect::<PlHashSet<_>>().len();
+    let first = rows.first()?.date;
+    let (mut date_min, mut date_max) = (first, first);
     let (mut impressions, mut clicks, mut spend, mut revenue, mut conv) =
         (0i64, 0i64, 0i64, 0i64, 0i128);
     for r in rows {
+        date_min = date_min.min(r.date);
+        date_max = date_max.max(r.date);
         // Saturating: a file claiming more than 9e18 impressions is nonsense, not a panic.
         impressions = impressions.saturating_add(r.impressions.unwrap_or(0));
         clicks = clicks.saturating_add(r.clicks.unwrap_or(0));

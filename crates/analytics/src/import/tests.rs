@@ -76,7 +76,10 @@ fn eighteen_digit_ids_round_trip_exactly() {
     assert_eq!(r.campaign_id.as_deref(), Some("120212345678901234"));
     assert_eq!(r.adset_id.as_deref(), Some("120212345678905678"));
     // The same ID through a float would not survive.
-    assert_ne!(format!("{}", "120212345678909999".parse::<f64>().unwrap() as u64), r.ad_id);
+    assert_ne!(
+        format!("{}", "120212345678909999".parse::<f64>().unwrap() as u64),
+        r.ad_id.as_str()
+    );
     let t = auto("tiktok_by_day.csv");
     assert_eq!(t.rows[2].ad_id, "1790000000000000002");
 }
@@ -265,6 +268,32 @@ fn duplicates_missing_ids_and_mangled_ids_are_errors() {
     assert_eq!(err.row_errors().unwrap().errors[0].reason, "missing ad ID");
     let err = meta("2026-09-01,1.20212E+17,a,1,1,1.00\n").unwrap_err();
     assert!(err.row_errors().unwrap().errors[0].reason.contains("digits"));
+}
+
+#[test]
+fn rows_split_across_workers_keep_order_lines_and_find_cross_part_duplicates() {
+    // 4 ads × 10 days; ad 3 lists its days backwards. Unit tests split even small files across
+    // the workers, so the rows come from several parts.
+    let mut body = String::new();
+    for step in 1..=10 {
+        for ad in 0..4 {
+            let d = if ad == 3 { 11 - step } else { step };
+            body.push_str(&format!("2026-09-{d:02},{ad},Ad {ad},{},1,1.00\n", step * 10 + ad));
+        }
+    }
+    let p = meta(&body).unwrap();
+    assert_eq!(p.rows.iter().map(|r| r.line).collect::<Vec<_>>(), (2..=41).collect::<Vec<_>>());
+    assert_eq!((p.summary.rows, p.summary.ads), (40, 4));
+    assert_eq!(p.summary.totals.impressions, (1..=10).map(|s| 40 * s + 6).sum::<i64>());
+    assert_eq!(p.rows[39].ad_name.as_deref(), Some("Ad 3"));
+    assert_eq!(p.rows[39].date, day("2026-09-01"));
+
+    // The first row's ad and day again, on the last line.
+    let err = meta(&format!("{body}2026-09-01,0,Ad 0,1,1,1.00\n")).unwrap_err();
+    let errors = err.row_errors().unwrap();
+    assert_eq!(errors.total, 1);
+    assert_eq!((errors.errors[0].line, errors.errors[0].column.as_str()), (42, "Ad ID"));
+    assert!(errors.errors[0].reason.contains("first on line 2"), "{}", errors.errors[0].reason);
 }
 
 #[test]
