@@ -52,8 +52,6 @@ pub struct AppState {
     pub login_limiter: LoginLimiter,
     /// Progress of background CSV imports, polled by the progress page.
     pub import_progress: Arc<crate::services::imports::ProgressRegistry>,
-    /// Per-experiment aggregated performance, reused while the data is unchanged.
-    pub experiment_cache: Arc<crate::services::experiments::ResultsCache>,
     /// In-process engine workers (`settings.workers`); they stop when the state is dropped.
     pub workers: crate::jobs::Workers,
 }
@@ -89,7 +87,6 @@ impl Application {
             workers,
             login_limiter: LoginLimiter::new(settings.login_attempts_per_minute),
             import_progress: Arc::default(),
-            experiment_cache: Arc::default(),
             settings: Arc::new(settings),
             pool,
             blobs,

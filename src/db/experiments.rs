@@ -27,7 +27,7 @@ pub struct Experiment {
     pub guardrail_metrics: String,
     /// `frequentist`, `sequential` or `bayesian`.
     pub method: String,
-    /// `ad_day_clustered`, `binomial` or `ad_clustered`.
+    /// `ad_day_clustered` or `binomial`.
     pub variance_model: String,
     /// `holm`, `bh` or `none`.
     pub correction: String,

@@ -1,13 +1,12 @@
-//! Read-model queries for experiments: variants and ads behind the arms, and performance aggregated per
-//! arm and day in SQL (performance_rows × ad_mappings × experiment_arms), so a results page never loads
-//! raw rows into Rust.
+//! Read-model queries for experiments: variants and ads behind the arms, and performance per arm and day
+//! from the `creative_days` rollup, so a results page never loads or aggregates raw rows.
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Double, Integer};
 
+use super::DbConn;
 use super::schema::{ad_mappings, masters, variants};
-use super::{Backend, DbConn};
 use crate::db_run;
 
 /// What attribution needs to know about a variant.
@@ -145,27 +144,22 @@ pub struct ArmDay {
     pub rev_spend: f64,
 }
 
-/// Per-arm, per-day sums for an experiment between `start` and `end` (inclusive), ordered by arm and day.
-/// An ad maps to an arm when it is mapped to the arm's variant (or to the master for a master arm). The
-/// arm's ads are materialized first so that each is read by a range scan of the `(platform, ad_id, date)`
-/// unique index, instead of the planner scanning every performance row once per arm.
+/// Per-arm, per-day sums for an experiment between `?2` and `?3` (inclusive), ordered by arm and day, read
+/// from the `creative_days` rollup: an arm shows the experiment master's creative with the arm's variant
+/// (none for a master arm), so it reads that creative's rows. `SUM(n)` is cast because PostgreSQL sums a
+/// BIGINT to NUMERIC.
 const ARM_DAYS_SQL: &str = "\
-WITH am AS MATERIALIZED ( \
-  SELECT m.platform, m.ad_id, a.id AS arm_id FROM experiment_arms a \
-  JOIN experiments e ON e.id = a.experiment_id \
-  JOIN ad_mappings m ON m.master_id = e.master_id AND COALESCE(m.variant_id, 0) = COALESCE(a.variant_id, 0) \
-  WHERE a.experiment_id = ?1), \
-p AS (SELECT am.arm_id, r.date, CAST(r.impressions AS DOUBLE PRECISION) AS i, \
-        CAST(r.clicks AS DOUBLE PRECISION) AS c, CAST(r.spend_micros AS DOUBLE PRECISION) / 1000000.0 AS s, \
-        CAST(r.conversions AS DOUBLE PRECISION) AS v, CAST(r.conversion_value AS DOUBLE PRECISION) AS r \
-      FROM am JOIN performance_rows r ON r.platform = am.platform AND r.ad_id = am.ad_id \
-      WHERE r.date >= ?2 AND r.date <= ?3) \
-SELECT p.arm_id AS arm_id, p.date AS day, COUNT(*) AS n, \
- SUM(p.i) AS imp, SUM(p.i * p.i) AS imp2, SUM(p.c) AS clk, SUM(p.c * p.c) AS clk2, SUM(p.c * p.i) AS clk_imp, \
- SUM(p.v) AS conv, SUM(p.v * p.v) AS conv2, SUM(p.v * p.c) AS conv_clk, \
- SUM(p.s) AS spend, SUM(p.s * p.s) AS spend2, SUM(p.s * p.v) AS spend_conv, SUM(p.s * p.c) AS spend_clk, \
- SUM(p.s * p.i) AS spend_imp, SUM(p.r) AS rev, SUM(p.r * p.r) AS rev2, SUM(p.r * p.s) AS rev_spend \
-FROM p GROUP BY p.arm_id, p.date ORDER BY p.arm_id, p.date";
+SELECT a.id AS arm_id, d.date AS day, CAST(SUM(d.n) AS BIGINT) AS n, \
+ SUM(d.imp) AS imp, SUM(d.imp2) AS imp2, SUM(d.clk) AS clk, SUM(d.clk2) AS clk2, SUM(d.clk_imp) AS clk_imp, \
+ SUM(d.conv) AS conv, SUM(d.conv2) AS conv2, SUM(d.conv_clk) AS conv_clk, \
+ SUM(d.spend) AS spend, SUM(d.spend2) AS spend2, SUM(d.spend_conv) AS spend_conv, \
+ SUM(d.spend_clk) AS spend_clk, SUM(d.spend_imp) AS spend_imp, \
+ SUM(d.rev) AS rev, SUM(d.rev2) AS rev2, SUM(d.rev_spend) AS rev_spend \
+FROM experiment_arms a \
+JOIN experiments e ON e.id = a.experiment_id \
+JOIN creative_days d ON d.master_id = e.master_id AND COALESCE(d.variant_id, 0) = COALESCE(a.variant_id, 0) \
+WHERE a.experiment_id = ?1 AND d.date >= ?2 AND d.date <= ?3 \
+GROUP BY a.id, d.date ORDER BY a.id, d.date";
 
 /// The last day an open-ended experiment counts: far ahead, and still a plain ISO date for SQLite.
 const LAST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
@@ -173,60 +167,18 @@ const LAST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
     None => NaiveDate::MAX,
 };
 
-/// Aggregates performance per arm and day, in the database.
+/// Performance per arm and day, from the rollup.
 pub fn arm_days(
     conn: &mut DbConn<'_>,
     experiment_id: i32,
     start: NaiveDate,
     end: Option<NaiveDate>,
 ) -> QueryResult<Vec<ArmDay>> {
-    let sql = match conn.backend() {
-        Backend::Sqlite => ARM_DAYS_SQL.to_string(),
-        Backend::Postgres => {
-            ARM_DAYS_SQL.replace("?1", "$1").replace("?2", "$2").replace("?3", "$3")
-        }
-    };
+    let sql = super::creative_days::placeholders(conn.backend(), ARM_DAYS_SQL);
     let end = end.unwrap_or(LAST_DAY);
     db_run!(conn, |c| diesel::sql_query(&sql)
         .bind::<Integer, _>(experiment_id)
         .bind::<Date, _>(start)
         .bind::<Date, _>(end)
         .load(c))
-}
-
-/// Cheap markers that change whenever performance data or ad mappings change (new imports, new rows, new
-/// or re-pointed mappings); results cached under an older fingerprint are stale.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, QueryableByName)]
-pub struct DataFingerprint {
-    /// Highest import id.
-    #[diesel(sql_type = BigInt)]
-    pub imports_max: i64,
-    /// Number of imports.
-    #[diesel(sql_type = BigInt)]
-    pub imports_n: i64,
-    /// Highest performance row id.
-    #[diesel(sql_type = BigInt)]
-    pub rows_max: i64,
-    /// Number of mappings.
-    #[diesel(sql_type = BigInt)]
-    pub mappings_n: i64,
-    /// Highest mapping id.
-    #[diesel(sql_type = BigInt)]
-    pub mappings_max: i64,
-    /// Σ(master_id + variant_id) over mappings, which moves when a mapping is re-pointed.
-    #[diesel(sql_type = BigInt)]
-    pub mappings_sum: i64,
-}
-
-/// Reads the [`DataFingerprint`]: primary-key maxima and a pass over the (small) mappings table.
-pub fn data_fingerprint(conn: &mut DbConn<'_>) -> QueryResult<DataFingerprint> {
-    const SQL: &str = "SELECT \
-        CAST((SELECT COALESCE(MAX(id), 0) FROM imports) AS BIGINT) AS imports_max, \
-        CAST((SELECT COUNT(*) FROM imports) AS BIGINT) AS imports_n, \
-        CAST((SELECT COALESCE(MAX(id), 0) FROM performance_rows) AS BIGINT) AS rows_max, \
-        CAST((SELECT COUNT(*) FROM ad_mappings) AS BIGINT) AS mappings_n, \
-        CAST((SELECT COALESCE(MAX(id), 0) FROM ad_mappings) AS BIGINT) AS mappings_max, \
-        CAST((SELECT COALESCE(SUM(master_id + COALESCE(variant_id, 0)), 0) FROM ad_mappings) AS BIGINT) \
-          AS mappings_sum";
-    db_run!(conn, |c| diesel::sql_query(SQL).get_result(c))
 }

@@ -36,6 +36,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    creative_days (id) {
+        id -> Integer,
+        master_id -> Integer,
+        variant_id -> Nullable<Integer>,
+        date -> Date,
+        n -> BigInt,
+        imp -> Double,
+        imp2 -> Double,
+        clk -> Double,
+        clk2 -> Double,
+        clk_imp -> Double,
+        conv -> Double,
+        conv2 -> Double,
+        conv_clk -> Double,
+        spend -> Double,
+        spend2 -> Double,
+        spend_conv -> Double,
+        spend_clk -> Double,
+        spend_imp -> Double,
+        rev -> Double,
+        rev2 -> Double,
+        rev_spend -> Double,
+    }
+}
+
+diesel::table! {
     experiment_arms (id) {
         id -> Integer,
         experiment_id -> Integer,
@@ -206,6 +232,8 @@ diesel::table! {
 diesel::joinable!(ad_mappings -> masters (master_id));
 diesel::joinable!(ad_mappings -> variants (variant_id));
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(creative_days -> masters (master_id));
+diesel::joinable!(creative_days -> variants (variant_id));
 diesel::joinable!(experiment_arms -> experiments (experiment_id));
 diesel::joinable!(experiment_arms -> variants (variant_id));
 diesel::joinable!(experiments -> masters (master_id));
@@ -219,6 +247,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ad_mappings,
     api_tokens,
     audit_log,
+    creative_days,
     experiment_arms,
     experiments,
     imports,

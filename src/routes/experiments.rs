@@ -177,10 +177,8 @@ pub async fn show(
     user.require(Permission::View)?;
     let id = path.into_inner();
     let pool = state.pool.clone();
-    let cache = std::sync::Arc::clone(&state.experiment_cache);
-    let results = web::block(move || {
-        pool.run(|c| experiments::results(c, id, &cache).map_err(AppError::from))
-    })
-    .await??;
+    let results =
+        web::block(move || pool.run(|c| experiments::results(c, id).map_err(AppError::from)))
+            .await??;
     render(&req, Some(&user), Page::new("experiments/show.html").with("r", &results))
 }

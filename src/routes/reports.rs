@@ -1,8 +1,6 @@
 //! CSV downloads for the browser (the same files as the API's): experiment results, daily performance
 //! per arm, and the variables leaderboard.
 
-use std::sync::Arc;
-
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpResponse, web};
 
@@ -36,10 +34,9 @@ pub async fn experiment_csv(
     export: ExperimentExport,
 ) -> Result<HttpResponse, AppError> {
     let pool = state.pool.clone();
-    let cache = Arc::clone(&state.experiment_cache);
     let (body, filename) = web::block(move || {
         pool.run(|c| -> Result<_, AppError> {
-            let r = experiments::results(c, id, &cache)?;
+            let r = experiments::results(c, id)?;
             let (body, kind) = match export {
                 ExperimentExport::Results => (reports::results_csv(&r), "results"),
                 ExperimentExport::Daily => (reports::daily_csv(&r), "daily"),

@@ -3,6 +3,7 @@
 use std::str::FromStr;
 
 use crate::db::ad_mappings::{self, AdMapping, NewAdMapping};
+use crate::db::creative_days::{self, Creative};
 use crate::db::performance_rows::{self, UnmappedAd};
 use crate::db::{DbConn, masters, variants};
 
@@ -79,7 +80,14 @@ pub fn map_manually(
         mapped_by: "manual",
         created_at: crate::db::now(),
     };
-    Ok(ad_mappings::upsert(conn, &new)?)
+    conn.transaction(|tx| {
+        // The ad's rows leave its old creative's rollup and join the new one's.
+        let mut creatives = creative_days::creatives_of_ads(tx, new.platform, [ad_id])?;
+        let mapping = ad_mappings::upsert(tx, &new)?;
+        creatives.insert(Creative { master_id, variant_id });
+        creative_days::refresh(tx, &creatives, None)?;
+        Ok(mapping)
+    })
 }
 
 fn exists_master(conn: &mut DbConn<'_>, id: i32) -> Result<i32, AdMappingError> {

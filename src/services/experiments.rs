@@ -2,7 +2,6 @@
 //! metrics, lifts with intervals, corrected verdicts, SRM, attribution to each edit, charts).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
 use analytics::stats::{
     AdMetric, Correction, Difference, Inference, Method, MetricSummary, ProportionStats,
@@ -14,7 +13,7 @@ use serde::Serialize;
 
 use crate::db::experiment_arms::{self, ExperimentArm, NewExperimentArm};
 use crate::db::experiments::{self, Experiment, NewExperiment};
-use crate::db::reporting::{self, ArmDay, DataFingerprint, MappedAd, VariantInfo};
+use crate::db::reporting::{self, ArmDay, MappedAd, VariantInfo};
 use crate::db::{DbConn, now};
 use crate::services::{attribution, charts};
 
@@ -87,9 +86,10 @@ pub fn parse_metric(s: &str) -> Result<AdMetric, ExperimentError> {
         .ok_or_else(|| ExperimentError::Invalid(format!("unknown metric {s:?}")))
 }
 
-/// Parses a variance model name.
+/// Parses a variance model name. The app offers the two models its daily rollup supports exactly; the
+/// ad-clustered model of `analytics::stats` needs per-ad sums over the experiment's window.
 pub fn parse_variance(s: &str) -> Result<VarianceModel, ExperimentError> {
-    [VarianceModel::AdDayClustered, VarianceModel::Binomial, VarianceModel::AdClustered]
+    [VarianceModel::AdDayClustered, VarianceModel::Binomial]
         .into_iter()
         .find(|m| m.name() == s)
         .ok_or_else(|| ExperimentError::Invalid(format!("unknown variance model {s:?}")))
@@ -366,8 +366,8 @@ impl ArmTotals {
     }
 
     /// The arm's summary for `metric` under `model`, from the aggregated sums (the same statistics
-    /// `analytics::stats::arm_metric` computes from rows). Ad-clustered variance needs per-ad sums, which
-    /// the day aggregation does not keep, so it is computed at ad-day granularity here.
+    /// `analytics::stats::arm_metric` computes from rows). Every model but binomial is the ad-day one:
+    /// [`parse_variance`] accepts no other.
     pub fn summary(
         &self,
         metric: AdMetric,
@@ -652,51 +652,8 @@ pub fn correction_label(name: &str) -> &'static str {
     }
 }
 
-/// The per-arm daily sums of recent experiments, kept while the performance data and mappings are unchanged,
-/// so that a results page does not re-aggregate a million rows on every view.
-#[derive(Debug, Default)]
-pub struct ResultsCache {
-    entries: Mutex<HashMap<i32, CachedDays>>,
-}
-
-/// One experiment's daily sums and the data fingerprint they were computed under.
-type CachedDays = (DataFingerprint, Arc<Vec<ArmDay>>);
-
-/// How many experiments' sums are kept; the cache is emptied when it is full (it is only a speed-up).
-const CACHE_CAPACITY: usize = 64;
-
-impl ResultsCache {
-    /// The daily sums of experiment `e`, from the cache when the data has not changed since.
-    fn arm_days(
-        &self,
-        conn: &mut DbConn<'_>,
-        e: &Experiment,
-    ) -> Result<Arc<Vec<ArmDay>>, ExperimentError> {
-        let fingerprint = reporting::data_fingerprint(conn)?;
-        if let Ok(entries) = self.entries.lock()
-            && let Some((f, days)) = entries.get(&e.id)
-            && *f == fingerprint
-        {
-            return Ok(Arc::clone(days));
-        }
-        let days = Arc::new(reporting::arm_days(conn, e.id, e.start_date, e.end_date)?);
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= CACHE_CAPACITY {
-                entries.clear();
-            }
-            entries.insert(e.id, (fingerprint, Arc::clone(&days)));
-        }
-        Ok(days)
-    }
-}
-
-/// Loads and analyses an experiment. Performance is aggregated per arm and day in SQL (or taken from
-/// `cache` when no data changed since).
-pub fn results(
-    conn: &mut DbConn<'_>,
-    id: i32,
-    cache: &ResultsCache,
-) -> Result<ExperimentResults, ExperimentError> {
+/// Loads and analyses an experiment; performance per arm and day comes from the `creative_days` rollup.
+pub fn results(conn: &mut DbConn<'_>, id: i32) -> Result<ExperimentResults, ExperimentError> {
     let experiment = experiments::find(conn, id)?;
     let arms = experiment_arms::list_for_experiment(conn, id)?;
     let variants: HashMap<i32, VariantInfo> =
@@ -706,7 +663,8 @@ pub fn results(
             .collect();
     let ads = reporting::mapped_ads(conn, experiment.master_id)?;
     let master_name = reporting::master_name(conn, experiment.master_id)?;
-    let days = cache.arm_days(conn, &experiment)?.as_ref().clone();
+    let days =
+        reporting::arm_days(conn, experiment.id, experiment.start_date, experiment.end_date)?;
     analyse(experiment, master_name, arms, &variants, &ads, days)
 }
 

@@ -13,7 +13,7 @@ use analytics::import::{self as parser, ImportOptions, ParsedImport, Platform};
 
 use crate::db::imports::{self, Import, NewImport};
 use crate::db::performance_rows::{self, NewPerformanceRow};
-use crate::db::{DbConn, DbError, ad_mappings};
+use crate::db::{DbConn, DbError, ad_mappings, creative_days};
 
 /// Why an import failed. Nothing is written when any of these is returned.
 #[derive(Debug, thiserror::Error)]
@@ -78,8 +78,8 @@ pub fn fill_unmapped(
 }
 
 /// Stores a parsed import in ONE transaction: the `imports` row, every performance row
-/// (multi-row upserts sized under the bound-parameter limit) and code mappings. Any failure
-/// rolls everything back. `progress(done, total)` is called after each batch.
+/// (multi-row upserts sized under the bound-parameter limit), code mappings and the
+/// `creative_days` rollup of the mapped ads' creatives. Any failure rolls everything back. `progress(done, total)` is called after each batch.
 pub fn store(
     conn: &mut DbConn<'_>,
     parsed: &ParsedImport,
@@ -127,6 +127,11 @@ pub fn store(
         let inserted = i32::try_from(after - before).unwrap_or(row_count);
         let import = imports::set_counts(tx, import.id, inserted, row_count - inserted)?;
         let mapped_by_code = map_codes(tx, parsed)?;
+        // The rows' creatives now sum differently on the file's days.
+        let ads = parsed.ads();
+        let creatives = creative_days::creatives_of_ads(tx, platform, ads.iter().map(|a| a.ad_id))?;
+        let days = (parsed.summary.date_min, parsed.summary.date_max);
+        creative_days::refresh(tx, &creatives, Some(days))?;
         Ok(StoreOutcome { import, mapped_by_code })
     })
 }

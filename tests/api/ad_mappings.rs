@@ -136,3 +136,80 @@ async fn coded_ads_map_at_import_and_others_are_mapped_by_hand() {
         (Some(master.into()), Some(variant.into()))
     );
 }
+
+/// Impressions of each arm of experiment `id`, control first, from the JSON API.
+async fn arm_impressions(app: &crate::helpers::TestApp, token: &str, id: i64) -> Vec<f64> {
+    let results: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/experiments/{id}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("api")
+        .json()
+        .await
+        .expect("json");
+    results["arms"]
+        .as_array()
+        .expect("arms")
+        .iter()
+        .map(|a| a["impressions"].as_f64().expect("impressions"))
+        .collect()
+}
+
+#[actix_web::test]
+async fn results_follow_imports_remappings_and_reimports() {
+    let app = spawn_app().await;
+    let email = app.login_as(Role::Growth).await;
+    let token = app.token_for(&email);
+    let (master, variant) =
+        app.state.pool.run(|c| seed_variant(c, "LM-7F3K").map_err(DbError::from)).expect("seed");
+    app.state
+        .pool
+        .run(|c| {
+            db_run!(c, |c| diesel::update(variants::table.find(variant))
+                .set(variants::controlled.eq(Some(true)))
+                .execute(c))
+            .map_err(DbError::from)
+        })
+        .expect("controlled");
+    import_file(&app, "meta.csv", fixture("meta_daily_bom.csv")).await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/experiments"))
+        .bearer_auth(&token)
+        .json(&json!({
+            "master_id": master, "name": "Rollup", "start_date": "2026-09-01",
+            "primary_metric": "ctr", "method": "frequentist",
+            "treatments": [{"variant_id": variant}]
+        }))
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(res.status().as_u16(), 201);
+    let id = res.json::<Value>().await.expect("json")["id"].as_i64().expect("id");
+    // The coded ad (5,200 + 4,800) counts for the variant at import; the control ad is not mapped yet.
+    assert_eq!(arm_impressions(&app, &token, id).await, [0.0, 10_000.0]);
+
+    let map = |target: String| {
+        let app = &app;
+        async move {
+            let form = [("platform", "meta"), ("ad_id", "120212345678909990"), ("target", &target)];
+            assert_eq!(app.post_form("/ad-mappings", &form).await.status().as_u16(), 303);
+        }
+    };
+    map(format!("master:{master}")).await;
+    assert_eq!(arm_impressions(&app, &token, id).await, [5_660.0, 10_000.0]);
+    // Re-pointing the ad moves its rows from one arm to the other.
+    map(format!("variant:{variant}")).await;
+    assert_eq!(arm_impressions(&app, &token, id).await, [0.0, 15_660.0]);
+    map(format!("master:{master}")).await;
+
+    // A corrected export replaces the day's row, and the results with it.
+    let corrected = String::from_utf8(fixture("meta_daily_bom.csv"))
+        .expect("utf-8")
+        .replace("2026-09-02,\"5,200\"", "2026-09-02,\"6,200\"");
+    assert_ne!(corrected.as_bytes(), fixture("meta_daily_bom.csv"), "the fixture row was changed");
+    import_file(&app, "meta-corrected.csv", corrected.into_bytes()).await;
+    assert_eq!(arm_impressions(&app, &token, id).await, [5_660.0, 11_000.0]);
+}

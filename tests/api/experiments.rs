@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use liftmask::auth::Role;
 use liftmask::db::schema::{ad_mappings, imports, masters, performance_rows, variants, workspaces};
-use liftmask::db::{DbConn, DbError};
+use liftmask::db::{DbConn, DbError, creative_days};
 use liftmask::db_run;
 use serde_json::{Value, json};
 
@@ -181,6 +181,8 @@ pub fn seed(app: &TestApp) -> Seeded {
                     seed_ad(c, import, master, variant, &ad, ctr, f64::from(a) * 1.7 + i as f64)?;
                 }
             }
+            // Rows written in raw SQL bypass the importer, so the rollup is rebuilt as a bulk load would.
+            creative_days::rebuild_all(c)?;
             Ok(Seeded { master, city, jacket, snow, uncontrolled, draft })
         })
         .expect("seed")
@@ -207,6 +209,7 @@ pub fn seed_second(app: &TestApp) -> (i32, i32) {
                     f64::from(a) + 0.5,
                 )?;
             }
+            creative_days::rebuild_all(c)?;
             Ok((master, city))
         })
         .expect("seed second")

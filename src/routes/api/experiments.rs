@@ -42,11 +42,9 @@ pub async fn show(
     user.require(Permission::View)?;
     let id = path.into_inner();
     let pool = state.pool.clone();
-    let cache = std::sync::Arc::clone(&state.experiment_cache);
-    let mut results = web::block(move || {
-        pool.run(|c| experiments::results(c, id, &cache).map_err(AppError::from))
-    })
-    .await??;
+    let mut results =
+        web::block(move || pool.run(|c| experiments::results(c, id).map_err(AppError::from)))
+            .await??;
     // Charts are for the page; the API carries the numbers.
     results.cumulative_svg.clear();
     results.forest_svg.clear();
