@@ -4,10 +4,13 @@ BIN := target/release/liftmask
 DATA_DIR ?= data
 BIND ?= 127.0.0.1:8080
 
-.PHONY: setup build run test lint fmt bench clean-data
+.PHONY: setup system build run test lint fmt bench clean-data
 
-## Install libtorch (CPU) into .libtorch, once.
-setup: .libtorch/build-version
+## Install the system libraries (apt, when missing) and libtorch (CPU) into .libtorch, once.
+setup: system .libtorch/build-version
+
+system:
+	bash scripts/setup-system.sh
 
 .libtorch/build-version: scripts/setup-libtorch.sh
 	bash scripts/setup-libtorch.sh
@@ -21,8 +24,10 @@ run: build
 	$(BIN) --data-dir $(DATA_DIR) migrate
 	LIFTMASK_DEMO=true $(BIN) --data-dir $(DATA_DIR) serve --bind $(BIND)
 
-## Set up and run the whole test suite (SQLite, then PostgreSQL when reachable).
+## Set up (plus headless Chromium for the browser test) and run the whole test suite (SQLite, then
+## PostgreSQL when reachable).
 test: setup
+	bash scripts/setup-system.sh --browser
 	bash scripts/test.sh
 
 ## Formatting and lints, as CI runs them.
