@@ -98,7 +98,9 @@ pub fn pool_log_lifts(estimates: &[LogLiftEstimate], alpha: f64) -> Result<Poole
     let q: f64 =
         estimates.iter().zip(&weights).map(|(e, w)| w * (e.log_lift - fixed).powi(2)).sum();
     let df = (estimates.len() - 1) as f64;
-    let i_squared = if q > 0.0 { ((q - df) / q).max(0.0) } else { 0.0 };
+    // One estimate has no between-study spread: Q is 0 up to rounding, and (Q − 0) / Q would read
+    // as 100 % heterogeneity.
+    let i_squared = if df > 0.0 && q > 0.0 { ((q - df) / q).max(0.0) } else { 0.0 };
     let sum_w: f64 = weights.iter().sum();
     let sum_w2: f64 = weights.iter().map(|w| w * w).sum();
     let c = sum_w - sum_w2 / sum_w;

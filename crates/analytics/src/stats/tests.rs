@@ -395,6 +395,16 @@ fn pooling_random_effects_matches_numpy_dersimonian_laird() {
 }
 
 #[test]
+fn pooling_one_experiment_reports_no_heterogeneity() {
+    let one = [LogLiftEstimate { log_lift: 0.0953101798043249, variance: 0.0016 }];
+    let r = pool_log_lifts(&one, 0.05).unwrap();
+    assert_eq!((r.k, r.i_squared, r.tau_squared), (1, 0.0, 0.0));
+    assert_eq!(r.model, PoolingModel::FixedEffect);
+    close(r.relative_lift, 0.1, 1e-12);
+    close(r.se, 0.04, 1e-12);
+}
+
+#[test]
 fn pooling_homogeneous_studies_is_fixed_effect() {
     let ys = [0.05, 0.06, 0.04];
     let vs = [0.001, 0.002, 0.0015];
