@@ -139,16 +139,7 @@ async fn coded_ads_map_at_import_and_others_are_mapped_by_hand() {
 
 /// Impressions of each arm of experiment `id`, control first, from the JSON API.
 async fn arm_impressions(app: &crate::helpers::TestApp, token: &str, id: i64) -> Vec<f64> {
-    let results: Value = app
-        .client
-        .get(app.url(&format!("/api/v1/experiments/{id}")))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("api")
-        .json()
-        .await
-        .expect("json");
+    let results = app.api_json(token, &format!("/api/v1/experiments/{id}")).await;
     results["arms"]
         .as_array()
         .expect("arms")

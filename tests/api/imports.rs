@@ -153,16 +153,7 @@ async fn preview_then_confirm_then_reimport_changes_nothing() {
 
     // The API lists both imports.
     let token = app.token_for("growth@example.com");
-    let list: Value = app
-        .client
-        .get(app.url("/api/v1/imports"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("api")
-        .json()
-        .await
-        .expect("json");
+    let list = app.api_json(&token, "/api/v1/imports").await;
     assert_eq!(list.as_array().map(Vec::len), Some(2));
     assert_eq!(list[0]["updated_count"], 4);
 }
