@@ -4,7 +4,6 @@ use diesel::prelude::*;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text};
 use diesel::sqlite::Sqlite;
-use diesel::upsert::excluded;
 
 use super::schema::performance_rows as pr;
 use super::{Backend, DbConn};
@@ -53,43 +52,12 @@ pub struct NewPerformanceRow<'a> {
     pub source_import_id: i32,
 }
 
-/// Bound parameters per row (every column but `id`).
-const COLUMNS: usize = 17;
-
-/// Rows per [`upsert_batch`] call, which is one progress step: on PostgreSQL one multi-row
-/// `INSERT`, under its 65 535 bound-parameter limit with some room.
+/// Rows per [`upsert_batch`] call, which is one progress step.
 pub fn batch_rows(backend: Backend) -> usize {
     match backend {
         Backend::Sqlite => 2_000,
-        Backend::Postgres => 64_000 / COLUMNS,
+        Backend::Postgres => 20_000,
     }
-}
-
-/// `INSERT … ON CONFLICT (platform, ad_id, date) DO UPDATE` of `$values`: existing rows take every
-/// new value, so importing the same file twice leaves the table unchanged.
-macro_rules! upsert {
-    ($values:expr) => {
-        diesel::insert_into(pr::table)
-            .values($values)
-            .on_conflict((pr::platform, pr::ad_id, pr::date))
-            .do_update()
-            .set((
-                pr::account_id.eq(excluded(pr::account_id)),
-                pr::currency.eq(excluded(pr::currency)),
-                pr::campaign_id.eq(excluded(pr::campaign_id)),
-                pr::campaign_name.eq(excluded(pr::campaign_name)),
-                pr::adset_id.eq(excluded(pr::adset_id)),
-                pr::adset_name.eq(excluded(pr::adset_name)),
-                pr::ad_name.eq(excluded(pr::ad_name)),
-                pr::impressions.eq(excluded(pr::impressions)),
-                pr::clicks.eq(excluded(pr::clicks)),
-                pr::clicks_all.eq(excluded(pr::clicks_all)),
-                pr::spend_micros.eq(excluded(pr::spend_micros)),
-                pr::conversions.eq(excluded(pr::conversions)),
-                pr::conversion_value.eq(excluded(pr::conversion_value)),
-                pr::source_import_id.eq(excluded(pr::source_import_id)),
-            ))
-    };
 }
 
 /// Upserts one batch on `(platform, ad_id, date)`. The batch must not repeat a key (PostgreSQL
@@ -109,9 +77,92 @@ pub fn upsert_batch(conn: &mut DbConn<'_>, rows: &[NewPerformanceRow<'_>]) -> Qu
             }
             Ok(rows.len())
         }
-        // One multi-row statement: a round trip per batch, not per row.
-        DbConn::Postgres(c) => upsert!(rows).execute(&mut **c),
+        DbConn::Postgres(c) => postgres_copy_upsert(c, rows),
     }
+}
+
+// PostgreSQL's per-session staging table for imports (see `postgres_copy_upsert`).
+diesel::table! {
+    import_staging (platform, ad_id, date) {
+        platform -> Text,
+        ad_id -> Text,
+        date -> Date,
+        account_id -> Nullable<Text>,
+        currency -> Nullable<Text>,
+        campaign_id -> Nullable<Text>,
+        campaign_name -> Nullable<Text>,
+        adset_id -> Nullable<Text>,
+        adset_name -> Nullable<Text>,
+        ad_name -> Nullable<Text>,
+        impressions -> BigInt,
+        clicks -> BigInt,
+        clicks_all -> Nullable<BigInt>,
+        spend_micros -> BigInt,
+        conversions -> Double,
+        conversion_value -> Double,
+        source_import_id -> Integer,
+    }
+}
+
+/// The columns written by an import, in staging-table order.
+const IMPORT_COLUMNS: &str = "platform, ad_id, date, account_id, currency, campaign_id, campaign_name, \
+    adset_id, adset_name, ad_name, impressions, clicks, clicks_all, spend_micros, conversions, \
+    conversion_value, source_import_id";
+
+/// PostgreSQL's upsert: the batch streams into a temporary table with binary `COPY`, then one
+/// `INSERT … SELECT … ON CONFLICT` moves it inside the server. A multi-row `INSERT` with 64k
+/// parameters spent as long being sent, parsed and planned as inserting.
+fn postgres_copy_upsert(
+    c: &mut diesel::PgConnection,
+    rows: &[NewPerformanceRow<'_>],
+) -> QueryResult<usize> {
+    use diesel::connection::SimpleConnection;
+    use import_staging as st;
+    c.batch_execute(
+        "CREATE TEMP TABLE IF NOT EXISTS import_staging (platform TEXT NOT NULL, ad_id TEXT NOT NULL, \
+         date DATE NOT NULL, account_id TEXT, currency TEXT, campaign_id TEXT, campaign_name TEXT, \
+         adset_id TEXT, adset_name TEXT, ad_name TEXT, impressions BIGINT NOT NULL, \
+         clicks BIGINT NOT NULL, clicks_all BIGINT, spend_micros BIGINT NOT NULL, \
+         conversions DOUBLE PRECISION NOT NULL, conversion_value DOUBLE PRECISION NOT NULL, \
+         source_import_id INTEGER NOT NULL); TRUNCATE import_staging",
+    )?;
+    let staged: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                st::platform.eq(r.platform),
+                st::ad_id.eq(r.ad_id),
+                st::date.eq(r.date),
+                st::account_id.eq(r.account_id),
+                st::currency.eq(r.currency),
+                st::campaign_id.eq(r.campaign_id),
+                st::campaign_name.eq(r.campaign_name),
+                st::adset_id.eq(r.adset_id),
+                st::adset_name.eq(r.adset_name),
+                st::ad_name.eq(r.ad_name),
+                st::impressions.eq(r.impressions),
+                st::clicks.eq(r.clicks),
+                st::clicks_all.eq(r.clicks_all),
+                st::spend_micros.eq(r.spend_micros),
+                st::conversions.eq(r.conversions),
+                st::conversion_value.eq(r.conversion_value),
+                st::source_import_id.eq(r.source_import_id),
+            )
+        })
+        .collect();
+    diesel::copy_from(st::table).from_insertable(&staged).execute(c)?;
+    let updates = IMPORT_COLUMNS
+        .split(',')
+        .map(str::trim)
+        .filter(|col| !matches!(*col, "platform" | "ad_id" | "date"))
+        .map(|col| format!("{col} = excluded.{col}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    c.batch_execute(&format!(
+        "INSERT INTO performance_rows ({IMPORT_COLUMNS}) SELECT {IMPORT_COLUMNS} FROM import_staging \
+         ON CONFLICT (platform, ad_id, date) DO UPDATE SET {updates}; TRUNCATE import_staging"
+    ))?;
+    Ok(rows.len())
 }
 
 /// Rows per SQLite upsert statement: enough to spread each statement's fixed cost, few enough
