@@ -89,16 +89,11 @@ fn shared(col: Col<'_>, row: usize, last: &mut Option<Text>) -> Option<Text> {
 
 /// Counts one row's `Results` under its indicator (a file has a handful, so a list beats a map).
 fn tally<'a>(indicators: &mut Vec<(&'a str, ResultCount)>, kind: &'a str, results: f64) {
-    let entry = match indicators.iter().position(|(k, _)| *k == kind) {
-        Some(i) => &mut indicators[i].1,
-        None => {
-            indicators.push((kind, ResultCount::default()));
-            match indicators.last_mut() {
-                Some((_, entry)) => entry,
-                None => return,
-            }
-        }
-    };
+    let i = indicators.iter().position(|(k, _)| *k == kind).unwrap_or_else(|| {
+        indicators.push((kind, ResultCount::default()));
+        indicators.len() - 1
+    });
+    let entry = &mut indicators[i].1;
     entry.rows += 1;
     entry.results += results;
 }
