@@ -41,10 +41,11 @@ SELECT m.master_id, m.variant_id, p.date, COUNT(*), \
  SUM(p.s), SUM(p.s * p.s), SUM(p.s * p.v), SUM(p.s * p.c), SUM(p.s * p.i), \
  SUM(p.r), SUM(p.r * p.r), SUM(p.r * p.s) \
 FROM ad_mappings m \
-JOIN (SELECT platform, ad_id, date, CAST(impressions AS DOUBLE PRECISION) AS i, \
+JOIN ads a ON a.platform = m.platform AND a.ad_id = m.ad_id \
+JOIN (SELECT ad_key, date, CAST(impressions AS DOUBLE PRECISION) AS i, \
         CAST(clicks AS DOUBLE PRECISION) AS c, CAST(spend_micros AS DOUBLE PRECISION) / 1000000.0 AS s, \
         CAST(conversions AS DOUBLE PRECISION) AS v, CAST(conversion_value AS DOUBLE PRECISION) AS r \
-      FROM performance_rows) p ON p.platform = m.platform AND p.ad_id = m.ad_id \
+      FROM performance_rows) p ON p.ad_key = a.id \
 WHERE m.master_id = ?1 AND COALESCE(m.variant_id, 0) = ?2 AND p.date >= ?3 AND p.date <= ?4 \
 GROUP BY m.master_id, m.variant_id, p.date";
 

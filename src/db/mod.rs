@@ -5,6 +5,7 @@
 //! vaultwarden serves both databases from one codebase.
 
 pub mod ad_mappings;
+pub mod ads;
 pub mod api_tokens;
 pub mod audit_log;
 pub mod creative_days;
@@ -204,6 +205,19 @@ impl DbPool {
             }
         };
         applied.map_err(|e| DbError::Migration(e.to_string()))
+    }
+
+    /// Reverts the newest applied migration; returns its version.
+    pub fn revert_last(&self) -> Result<String, DbError> {
+        let reverted = match self.get()? {
+            PooledConn::Sqlite(mut c) => {
+                c.revert_last_migration(SQLITE_MIGRATIONS).map(|v| v.to_string())
+            }
+            PooledConn::Postgres(mut c) => {
+                c.revert_last_migration(POSTGRES_MIGRATIONS).map(|v| v.to_string())
+            }
+        };
+        reverted.map_err(|e| DbError::Migration(e.to_string()))
     }
 
     /// Reverts every applied migration, newest first; returns how many were reverted.

@@ -1,41 +1,23 @@
-//! The `performance_rows` table: one ad × day, unique on `(platform, ad_id, date)`.
+//! The `performance_rows` table: one ad × day, keyed by `(ad_key, date)` where the ad key is the
+//! row of the ad in `ads` (so `(platform, ad_id, date)` is unique too).
 
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text};
 use diesel::sqlite::Sqlite;
 
-use super::schema::performance_rows as pr;
+use super::schema::{ads, performance_rows as pr};
 use super::{Backend, DbConn};
 use crate::db_run;
 
-/// A row to insert or, when its `(platform, ad_id, date)` exists, to replace.
-///
-/// `treat_none_as_default_value = false` renders `None` as `NULL`, which lets SQLite take the
-/// whole batch in one multi-row `INSERT` (it has no `DEFAULT` keyword inside `VALUES`).
-#[derive(Debug, Clone, Insertable)]
+/// A row to insert or, when its `(ad_key, date)` exists, to replace.
+#[derive(Debug, Clone, Copy, Insertable)]
 #[diesel(table_name = pr, treat_none_as_default_value = false)]
-pub struct NewPerformanceRow<'a> {
-    /// Platform name.
-    pub platform: &'a str,
-    /// Ad ID as exported.
-    pub ad_id: &'a str,
+pub struct NewPerformanceRow {
+    /// The ad's key in `ads`.
+    pub ad_key: i32,
     /// Day.
     pub date: chrono::NaiveDate,
-    /// Advertiser account.
-    pub account_id: Option<&'a str>,
-    /// Currency code.
-    pub currency: Option<&'a str>,
-    /// Campaign ID.
-    pub campaign_id: Option<&'a str>,
-    /// Campaign name.
-    pub campaign_name: Option<&'a str>,
-    /// Ad set / group ID.
-    pub adset_id: Option<&'a str>,
-    /// Ad set / group name.
-    pub adset_name: Option<&'a str>,
-    /// Ad name.
-    pub ad_name: Option<&'a str>,
     /// Impressions (null cells stored as 0).
     pub impressions: i64,
     /// Link clicks.
@@ -55,14 +37,15 @@ pub struct NewPerformanceRow<'a> {
 /// Rows per [`upsert_batch`] call, which is one progress step.
 pub fn batch_rows(backend: Backend) -> usize {
     match backend {
-        Backend::Sqlite => 2_000,
+        Backend::Sqlite => 5_000,
         Backend::Postgres => 20_000,
     }
 }
 
-/// Upserts one batch on `(platform, ad_id, date)`. The batch must not repeat a key (PostgreSQL
-/// refuses to update one row twice in a statement; the parser rejects such files).
-pub fn upsert_batch(conn: &mut DbConn<'_>, rows: &[NewPerformanceRow<'_>]) -> QueryResult<usize> {
+/// Upserts one batch on `(ad_key, date)`. The batch must not repeat a key (PostgreSQL refuses to
+/// update one row twice in a statement; the parser rejects such files). Rows sorted by key insert
+/// fastest: each lands next to the one before instead of somewhere in the B-tree.
+pub fn upsert_batch(conn: &mut DbConn<'_>, rows: &[NewPerformanceRow]) -> QueryResult<usize> {
     if rows.is_empty() {
         return Ok(0);
     }
@@ -83,17 +66,9 @@ pub fn upsert_batch(conn: &mut DbConn<'_>, rows: &[NewPerformanceRow<'_>]) -> Qu
 
 // PostgreSQL's per-session staging table for imports (see `postgres_copy_upsert`).
 diesel::table! {
-    import_staging (platform, ad_id, date) {
-        platform -> Text,
-        ad_id -> Text,
+    import_staging (ad_key, date) {
+        ad_key -> Integer,
         date -> Date,
-        account_id -> Nullable<Text>,
-        currency -> Nullable<Text>,
-        campaign_id -> Nullable<Text>,
-        campaign_name -> Nullable<Text>,
-        adset_id -> Nullable<Text>,
-        adset_name -> Nullable<Text>,
-        ad_name -> Nullable<Text>,
         impressions -> BigInt,
         clicks -> BigInt,
         clicks_all -> Nullable<BigInt>,
@@ -104,42 +79,44 @@ diesel::table! {
     }
 }
 
-/// The columns written by an import, in staging-table order.
-const IMPORT_COLUMNS: &str = "platform, ad_id, date, account_id, currency, campaign_id, campaign_name, \
-    adset_id, adset_name, ad_name, impressions, clicks, clicks_all, spend_micros, conversions, \
-    conversion_value, source_import_id";
+/// The columns an upsert replaces (everything but the key).
+const VALUE_COLUMNS: [&str; 7] = [
+    "impressions",
+    "clicks",
+    "clicks_all",
+    "spend_micros",
+    "conversions",
+    "conversion_value",
+    "source_import_id",
+];
+
+/// `col = excluded.col, …` for every value column.
+fn set_from_excluded() -> String {
+    VALUE_COLUMNS.iter().map(|col| format!("{col} = excluded.{col}")).collect::<Vec<_>>().join(", ")
+}
 
 /// PostgreSQL's upsert: the batch streams into a temporary table with binary `COPY`, then one
 /// `INSERT … SELECT … ON CONFLICT` moves it inside the server. A multi-row `INSERT` with 64k
 /// parameters spent as long being sent, parsed and planned as inserting.
 fn postgres_copy_upsert(
     c: &mut diesel::PgConnection,
-    rows: &[NewPerformanceRow<'_>],
+    rows: &[NewPerformanceRow],
 ) -> QueryResult<usize> {
     use diesel::connection::SimpleConnection;
     use import_staging as st;
     c.batch_execute(
-        "CREATE TEMP TABLE IF NOT EXISTS import_staging (platform TEXT NOT NULL, ad_id TEXT NOT NULL, \
-         date DATE NOT NULL, account_id TEXT, currency TEXT, campaign_id TEXT, campaign_name TEXT, \
-         adset_id TEXT, adset_name TEXT, ad_name TEXT, impressions BIGINT NOT NULL, \
-         clicks BIGINT NOT NULL, clicks_all BIGINT, spend_micros BIGINT NOT NULL, \
-         conversions DOUBLE PRECISION NOT NULL, conversion_value DOUBLE PRECISION NOT NULL, \
-         source_import_id INTEGER NOT NULL); TRUNCATE import_staging",
+        "CREATE TEMP TABLE IF NOT EXISTS import_staging (ad_key INTEGER NOT NULL, date DATE NOT NULL, \
+         impressions BIGINT NOT NULL, clicks BIGINT NOT NULL, clicks_all BIGINT, \
+         spend_micros BIGINT NOT NULL, conversions DOUBLE PRECISION NOT NULL, \
+         conversion_value DOUBLE PRECISION NOT NULL, source_import_id INTEGER NOT NULL); \
+         TRUNCATE import_staging",
     )?;
     let staged: Vec<_> = rows
         .iter()
         .map(|r| {
             (
-                st::platform.eq(r.platform),
-                st::ad_id.eq(r.ad_id),
+                st::ad_key.eq(r.ad_key),
                 st::date.eq(r.date),
-                st::account_id.eq(r.account_id),
-                st::currency.eq(r.currency),
-                st::campaign_id.eq(r.campaign_id),
-                st::campaign_name.eq(r.campaign_name),
-                st::adset_id.eq(r.adset_id),
-                st::adset_name.eq(r.adset_name),
-                st::ad_name.eq(r.ad_name),
                 st::impressions.eq(r.impressions),
                 st::clicks.eq(r.clicks),
                 st::clicks_all.eq(r.clicks_all),
@@ -151,23 +128,19 @@ fn postgres_copy_upsert(
         })
         .collect();
     diesel::copy_from(st::table).from_insertable(&staged).execute(c)?;
-    let updates = IMPORT_COLUMNS
-        .split(',')
-        .map(str::trim)
-        .filter(|col| !matches!(*col, "platform" | "ad_id" | "date"))
-        .map(|col| format!("{col} = excluded.{col}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let columns = VALUE_COLUMNS.join(", ");
     c.batch_execute(&format!(
-        "INSERT INTO performance_rows ({IMPORT_COLUMNS}) SELECT {IMPORT_COLUMNS} FROM import_staging \
-         ON CONFLICT (platform, ad_id, date) DO UPDATE SET {updates}; TRUNCATE import_staging"
+        "INSERT INTO performance_rows (ad_key, date, {columns}) \
+         SELECT ad_key, date, {columns} FROM import_staging \
+         ON CONFLICT (ad_key, date) DO UPDATE SET {}; TRUNCATE import_staging",
+        set_from_excluded()
     ))?;
     Ok(rows.len())
 }
 
 /// Rows per SQLite upsert statement: enough to spread each statement's fixed cost, few enough
-/// (× 17 = 1 700 parameters) to prepare quickly.
-const SQLITE_ROWS_PER_STATEMENT: usize = 100;
+/// (× 9 = 1 800 parameters) to prepare quickly.
+const SQLITE_ROWS_PER_STATEMENT: usize = 200;
 
 /// SQLite's upsert of exactly `N` rows, as a query diesel prepares once per connection and then
 /// only binds.
@@ -176,15 +149,15 @@ const SQLITE_ROWS_PER_STATEMENT: usize = 100;
 /// variable number of rows, so its own multi-row upsert was parsed and compiled anew for every
 /// batch, which kept a 1M-row import near 35k rows/s. Here the SQL is fixed for each `N`, so the
 /// type is the cache key: full statements of [`SQLITE_ROWS_PER_STATEMENT`] rows, then single rows.
-struct SqliteUpsert<'r, 'a, const N: usize> {
-    rows: &'r [NewPerformanceRow<'a>],
+struct SqliteUpsert<'r, const N: usize> {
+    rows: &'r [NewPerformanceRow],
     /// The rows' dates as SQLite stores them (`YYYY-MM-DD` text), formatted once here: diesel's
     /// `Date` binding goes through chrono's strftime, a large share of the per-row cost.
     dates: Vec<String>,
 }
 
-impl<'r, 'a, const N: usize> SqliteUpsert<'r, 'a, N> {
-    fn new(rows: &'r [NewPerformanceRow<'a>]) -> Self {
+impl<'r, const N: usize> SqliteUpsert<'r, N> {
+    fn new(rows: &'r [NewPerformanceRow]) -> Self {
         use chrono::Datelike;
         let dates = rows
             .iter()
@@ -197,14 +170,14 @@ impl<'r, 'a, const N: usize> SqliteUpsert<'r, 'a, N> {
 /// The cache key of [`SqliteUpsert`].
 struct SqliteUpsertId<const N: usize>;
 
-impl<const N: usize> QueryId for SqliteUpsert<'_, '_, N> {
+impl<const N: usize> QueryId for SqliteUpsert<'_, N> {
     type QueryId = SqliteUpsertId<N>;
     const HAS_STATIC_QUERY_ID: bool = true;
 }
 
-impl<const N: usize> RunQueryDsl<diesel::SqliteConnection> for SqliteUpsert<'_, '_, N> {}
+impl<const N: usize> RunQueryDsl<diesel::SqliteConnection> for SqliteUpsert<'_, N> {}
 
-impl<const N: usize> QueryFragment<Sqlite> for SqliteUpsert<'_, '_, N> {
+impl<const N: usize> QueryFragment<Sqlite> for SqliteUpsert<'_, N> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
         if self.rows.len() != N || self.dates.len() != N {
             // The statement is prepared for exactly N rows.
@@ -212,33 +185,15 @@ impl<const N: usize> QueryFragment<Sqlite> for SqliteUpsert<'_, '_, N> {
                 format!("an upsert of {N} rows was given {}", self.rows.len()).into(),
             ));
         }
-        out.push_sql(
-            "INSERT INTO performance_rows (platform, ad_id, date, account_id, currency, campaign_id, \
-             campaign_name, adset_id, adset_name, ad_name, impressions, clicks, clicks_all, spend_micros, \
-             conversions, conversion_value, source_import_id) VALUES ",
-        );
+        out.push_sql("INSERT INTO performance_rows (ad_key, date, ");
+        out.push_sql(&VALUE_COLUMNS.join(", "));
+        out.push_sql(") VALUES ");
         for (i, (row, date)) in self.rows.iter().zip(&self.dates).enumerate() {
             out.push_sql(if i == 0 { "(" } else { ", (" });
-            // Each bind writes its `?`.
-            out.push_bind_param::<Text, str>(row.platform)?;
-            out.push_sql(", ");
-            out.push_bind_param::<Text, str>(row.ad_id)?;
+            // Each bind writes its `?`, in the column order above.
+            out.push_bind_param::<Integer, _>(&row.ad_key)?;
             out.push_sql(", ");
             out.push_bind_param::<Text, str>(date)?;
-            out.push_sql(", ");
-            out.push_bind_param::<Nullable<Text>, _>(&row.account_id)?;
-            out.push_sql(", ");
-            out.push_bind_param::<Nullable<Text>, _>(&row.currency)?;
-            out.push_sql(", ");
-            out.push_bind_param::<Nullable<Text>, _>(&row.campaign_id)?;
-            out.push_sql(", ");
-            out.push_bind_param::<Nullable<Text>, _>(&row.campaign_name)?;
-            out.push_sql(", ");
-            out.push_bind_param::<Nullable<Text>, _>(&row.adset_id)?;
-            out.push_sql(", ");
-            out.push_bind_param::<Nullable<Text>, _>(&row.adset_name)?;
-            out.push_sql(", ");
-            out.push_bind_param::<Nullable<Text>, _>(&row.ad_name)?;
             out.push_sql(", ");
             out.push_bind_param::<BigInt, _>(&row.impressions)?;
             out.push_sql(", ");
@@ -255,27 +210,14 @@ impl<const N: usize> QueryFragment<Sqlite> for SqliteUpsert<'_, '_, N> {
             out.push_bind_param::<Integer, _>(&row.source_import_id)?;
             out.push_sql(")");
         }
-        out.push_sql(
-            " ON CONFLICT (platform, ad_id, date) DO UPDATE SET account_id = excluded.account_id, \
-             currency = excluded.currency, campaign_id = excluded.campaign_id, \
-             campaign_name = excluded.campaign_name, adset_id = excluded.adset_id, \
-             adset_name = excluded.adset_name, ad_name = excluded.ad_name, \
-             impressions = excluded.impressions, clicks = excluded.clicks, \
-             clicks_all = excluded.clicks_all, spend_micros = excluded.spend_micros, \
-             conversions = excluded.conversions, conversion_value = excluded.conversion_value, \
-             source_import_id = excluded.source_import_id",
-        );
+        out.push_sql(" ON CONFLICT (ad_key, date) DO UPDATE SET ");
+        out.push_sql(&set_from_excluded());
         Ok(())
     }
 }
 
-/// Rows stored for `platform` (inserted vs updated is the difference of this count around an
-/// import, inside its transaction).
-pub fn count_for_platform(conn: &mut DbConn<'_>, platform: &str) -> QueryResult<i64> {
-    db_run!(conn, |c| pr::table.filter(pr::platform.eq(platform)).count().get_result(c))
-}
-
-/// All rows stored.
+/// All rows stored (inserted vs updated is the difference of this count around an import, inside
+/// its transaction).
 pub fn count(conn: &mut DbConn<'_>) -> QueryResult<i64> {
     db_run!(conn, |c| pr::table.count().get_result(c))
 }
@@ -301,7 +243,7 @@ pub struct UnmappedAd {
     pub platform: String,
     /// Ad ID.
     pub ad_id: String,
-    /// The latest ad name seen.
+    /// The ad name of the latest import.
     pub ad_name: Option<String>,
     /// Ad-day rows stored.
     pub rows: i64,
@@ -312,19 +254,20 @@ pub struct UnmappedAd {
 /// Ads with performance rows but no mapping, by platform and ad ID.
 pub fn unmapped_ads(conn: &mut DbConn<'_>) -> QueryResult<Vec<UnmappedAd>> {
     use super::schema::ad_mappings as am;
-    use diesel::dsl::{count_star, max, sql};
+    use diesel::dsl::{count_star, sql};
     use diesel::sql_types::BigInt;
-    db_run!(conn, |c| pr::table
-        .left_join(am::table.on(am::platform.eq(pr::platform).and(am::ad_id.eq(pr::ad_id))))
+    db_run!(conn, |c| ads::table
+        .inner_join(pr::table)
+        .left_join(am::table.on(am::platform.eq(ads::platform).and(am::ad_id.eq(ads::ad_id))))
         .filter(am::id.is_null())
-        .group_by((pr::platform, pr::ad_id))
+        .group_by((ads::id, ads::platform, ads::ad_id, ads::ad_name))
         .select((
-            pr::platform,
-            pr::ad_id,
-            max(pr::ad_name),
+            ads::platform,
+            ads::ad_id,
+            ads::ad_name,
             count_star(),
             sql::<BigInt>("CAST(COALESCE(SUM(performance_rows.impressions), 0) AS BIGINT)"),
         ))
-        .order((pr::platform, pr::ad_id))
+        .order((ads::platform, ads::ad_id))
         .load(c))
 }

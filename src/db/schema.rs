@@ -14,6 +14,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    ads (id) {
+        id -> Integer,
+        platform -> Text,
+        ad_id -> Text,
+        ad_name -> Nullable<Text>,
+        account_id -> Nullable<Text>,
+        currency -> Nullable<Text>,
+        campaign_id -> Nullable<Text>,
+        campaign_name -> Nullable<Text>,
+        adset_id -> Nullable<Text>,
+        adset_name -> Nullable<Text>,
+        labels_from -> Date,
+    }
+}
+
+diesel::table! {
     api_tokens (id) {
         id -> Integer,
         user_id -> Integer,
@@ -149,18 +165,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    performance_rows (id) {
-        id -> Integer,
-        platform -> Text,
-        ad_id -> Text,
+    performance_rows (ad_key, date) {
+        ad_key -> Integer,
         date -> Date,
-        account_id -> Nullable<Text>,
-        currency -> Nullable<Text>,
-        campaign_id -> Nullable<Text>,
-        campaign_name -> Nullable<Text>,
-        adset_id -> Nullable<Text>,
-        adset_name -> Nullable<Text>,
-        ad_name -> Nullable<Text>,
         impressions -> BigInt,
         clicks -> BigInt,
         clicks_all -> Nullable<BigInt>,
@@ -239,12 +246,14 @@ diesel::joinable!(experiment_arms -> variants (variant_id));
 diesel::joinable!(experiments -> masters (master_id));
 diesel::joinable!(master_variables -> masters (master_id));
 diesel::joinable!(masters -> workspaces (workspace_id));
+diesel::joinable!(performance_rows -> ads (ad_key));
 diesel::joinable!(performance_rows -> imports (source_import_id));
 diesel::joinable!(reviews -> variants (variant_id));
 diesel::joinable!(variants -> masters (master_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     ad_mappings,
+    ads,
     api_tokens,
     audit_log,
     creative_days,

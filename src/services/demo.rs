@@ -172,15 +172,19 @@ pub fn reset(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary,
 }
 
 fn remove(conn: &mut DbConn<'_>) -> Result<(), DemoError> {
-    db_run!(conn, |c| {
-        let import_ids: Vec<i32> = imports::table
+    let import_ids: Vec<i32> = db_run!(conn, |c| {
+        let ids: Vec<i32> = imports::table
             .filter(imports::filename.eq(DEMO_IMPORT_FILENAME))
             .select(imports::id)
             .load(c)?;
         diesel::delete(
-            performance_rows::table.filter(performance_rows::source_import_id.eq_any(&import_ids)),
+            performance_rows::table.filter(performance_rows::source_import_id.eq_any(&ids)),
         )
         .execute(c)?;
+        ids
+    });
+    crate::db::ads::delete_orphans(conn)?;
+    db_run!(conn, |c| {
         diesel::delete(imports::table.filter(imports::id.eq_any(&import_ids))).execute(c)?;
         diesel::delete(masters::table.filter(masters::name.eq(DEMO_MASTER_NAME))).execute(c)?;
     });

@@ -52,12 +52,14 @@ fn seed_sqlite(conn: &mut DbConn<'_>, arms: usize, ads: usize, days: usize) -> a
          INSERT INTO ad_mappings (platform, ad_id, master_id, variant_id, mapped_by, created_at) \
          SELECT 'meta', 'ad' || j, 1, CASE WHEN j % {arms} = 0 THEN NULL ELSE j % {arms} END, 'manual', \
          '2026-01-01 00:00:00' FROM a;\n\
+         WITH RECURSIVE a(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM a WHERE j < {last_ad}) \
+         INSERT INTO ads (id, platform, ad_id, labels_from) SELECT j + 1, 'meta', 'ad' || j, '2026-01-01' FROM a;\n\
          WITH RECURSIVE a(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM a WHERE j < {last_ad}), \
          d(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM d WHERE k < {last_day}), \
          r AS (SELECT j, k, 800 + abs(random()) % 400 AS imp FROM a, d) \
-         INSERT INTO performance_rows (platform, ad_id, date, impressions, clicks, spend_micros, conversions, \
+         INSERT INTO performance_rows (ad_key, date, impressions, clicks, spend_micros, conversions, \
          conversion_value, source_import_id) \
-         SELECT 'meta', 'ad' || j, date('2026-01-01', '+' || k || ' days'), imp, \
+         SELECT j + 1, date('2026-01-01', '+' || k || ' days'), imp, \
          imp * (15 + j % {arms}) / 1000 + abs(random()) % 5, imp * 5000 + abs(random()) % 100000, \
          abs(random()) % 4, (abs(random()) % 4000) / 10.0, 1 FROM r;\n",
         last_ad = ads - 1,

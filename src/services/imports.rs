@@ -11,6 +11,7 @@ use std::sync::Mutex;
 
 use analytics::import::{self as parser, ImportOptions, ParsedImport, Platform};
 
+use crate::db::ads::{self, NewAd};
 use crate::db::imports::{self, Import, NewImport};
 use crate::db::performance_rows::{self, NewPerformanceRow};
 use crate::db::{DbConn, DbError, ad_mappings, creative_days};
@@ -109,21 +110,18 @@ pub fn store(
             created_at: crate::db::now(),
         };
         let import = imports::insert(tx, &new)?;
-        // Rows of this platform before and after tell new rows from replaced ones; the
-        // transaction holds the write lock, so no one else changes the count in between.
-        let before = performance_rows::count_for_platform(tx, platform)?;
-        let mut buf: Vec<NewPerformanceRow<'_>> = Vec::with_capacity(batch.min(total));
+        // Rows before and after tell new rows from replaced ones; the transaction holds the write
+        // lock, so no one else changes the count in between.
+        let before = performance_rows::count(tx)?;
+        let keys = ads::upsert(tx, &latest_ad_labels(parsed, currency.as_deref()))?;
+        let rows = keyed_rows(parsed, &keys, import.id)?;
         let mut done = 0u64;
-        for chunk in parsed.rows.chunks(batch) {
-            buf.clear();
-            buf.extend(
-                chunk.iter().map(|r| to_new_row(r, platform, currency.as_deref(), import.id)),
-            );
-            performance_rows::upsert_batch(tx, &buf)?;
+        for chunk in rows.chunks(batch) {
+            performance_rows::upsert_batch(tx, chunk)?;
             done += chunk.len() as u64;
             progress(done, total as u64);
         }
-        let after = performance_rows::count_for_platform(tx, platform)?;
+        let after = performance_rows::count(tx)?;
         let inserted = i32::try_from(after - before).unwrap_or(row_count);
         let import = imports::set_counts(tx, import.id, inserted, row_count - inserted)?;
         let mapped_by_code = map_codes(tx, parsed)?;
@@ -136,31 +134,67 @@ pub fn store(
     })
 }
 
-fn to_new_row<'a>(
-    r: &'a parser::CanonicalRow,
-    platform: &'a str,
+/// Each ad of the file once, labelled as on its latest day (names change over an ad's life).
+fn latest_ad_labels<'a>(
+    parsed: &'a ParsedImport,
     file_currency: Option<&'a str>,
-    import_id: i32,
-) -> NewPerformanceRow<'a> {
-    NewPerformanceRow {
-        platform,
-        ad_id: &r.ad_id,
-        date: r.date,
-        account_id: r.account_id.as_deref(),
-        currency: r.currency.as_ref().map(|c| c.as_str()).or(file_currency),
-        campaign_id: r.campaign_id.as_deref(),
-        campaign_name: r.campaign_name.as_deref(),
-        adset_id: r.adset_id.as_deref(),
-        adset_name: r.adset_name.as_deref(),
-        ad_name: r.ad_name.as_deref(),
-        impressions: r.impressions.unwrap_or(0),
-        clicks: r.clicks.unwrap_or(0),
-        clicks_all: r.clicks_all,
-        spend_micros: r.spend.map_or(0, parser::Money::micros),
-        conversions: r.conversions.unwrap_or(0.0),
-        conversion_value: r.conversion_value.map_or(0.0, parser::Money::as_f64),
-        source_import_id: import_id,
+) -> Vec<NewAd<'a>> {
+    let mut latest: HashMap<&str, &parser::CanonicalRow> = HashMap::new();
+    for row in &parsed.rows {
+        let slot = latest.entry(&row.ad_id).or_insert(row);
+        if row.date > slot.date {
+            *slot = row;
+        }
     }
+    let mut ads: Vec<NewAd<'a>> = latest
+        .into_values()
+        .map(|r| NewAd {
+            platform: parsed.platform.as_str(),
+            ad_id: &r.ad_id,
+            ad_name: r.ad_name.as_deref(),
+            account_id: r.account_id.as_deref(),
+            currency: r.currency.as_ref().map(|c| c.as_str()).or(file_currency),
+            campaign_id: r.campaign_id.as_deref(),
+            campaign_name: r.campaign_name.as_deref(),
+            adset_id: r.adset_id.as_deref(),
+            adset_name: r.adset_name.as_deref(),
+            labels_from: r.date,
+        })
+        .collect();
+    // New ads get their keys in ad-ID order, whatever order the export listed them in.
+    ads.sort_unstable_by(|a, b| a.ad_id.cmp(b.ad_id));
+    ads
+}
+
+/// The file's rows with their ad keys, sorted by `(ad_key, date)`: in key order each insert lands
+/// beside the previous one, which made a 1M-row SQLite import about twice as fast as file order
+/// (exports list rows day by day, which scatters them over every ad's part of the table).
+fn keyed_rows(
+    parsed: &ParsedImport,
+    keys: &HashMap<String, i32>,
+    import_id: i32,
+) -> Result<Vec<NewPerformanceRow>, ImportServiceError> {
+    let mut rows = Vec::with_capacity(parsed.rows.len());
+    for r in &parsed.rows {
+        let ad_key = *keys.get(r.ad_id.as_str()).ok_or_else(|| {
+            diesel::result::Error::QueryBuilderError(
+                format!("ad {} got no key from the ads upsert", r.ad_id.as_str()).into(),
+            )
+        })?;
+        rows.push(NewPerformanceRow {
+            ad_key,
+            date: r.date,
+            impressions: r.impressions.unwrap_or(0),
+            clicks: r.clicks.unwrap_or(0),
+            clicks_all: r.clicks_all,
+            spend_micros: r.spend.map_or(0, parser::Money::micros),
+            conversions: r.conversions.unwrap_or(0.0),
+            conversion_value: r.conversion_value.map_or(0.0, parser::Money::as_f64),
+            source_import_id: import_id,
+        });
+    }
+    rows.sort_unstable_by_key(|r| (r.ad_key, r.date));
+    Ok(rows)
 }
 
 /// Maps every ad whose name carries the code of an existing variant, unless already mapped.

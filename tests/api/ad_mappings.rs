@@ -204,3 +204,30 @@ async fn results_follow_imports_remappings_and_reimports() {
     import_file(&app, "meta-corrected.csv", corrected.into_bytes()).await;
     assert_eq!(arm_impressions(&app, &token, id).await, [5_660.0, 11_000.0]);
 }
+
+/// An ad is listed with the name of its latest exported day: a file of later days renames it, and
+/// re-importing an older file does not rename it back.
+#[actix_web::test]
+async fn ads_keep_the_name_of_their_latest_day() {
+    let app = spawn_app().await;
+    let email = app.login_as(Role::Growth).await;
+    let token = app.token_for(&email);
+    let control = || async {
+        let unmapped = app.api_json(&token, "/api/v1/ad-mappings/unmapped").await;
+        let ads = unmapped.as_array().expect("list").clone();
+        ads.into_iter().find(|a| a["ad_id"] == "120212345678909990").expect("the control ad")
+    };
+
+    import_file(&app, "meta.csv", fixture("meta_daily_bom.csv")).await;
+    assert_eq!(control().await["ad_name"], "Control");
+
+    let later = "Campaign name,Ad name,Ad ID,Day,Impressions,Link clicks,Amount spent (EUR)\n\
+                 Autumn Sale,Control (square),120212345678909990,2026-09-03,1000,10,12.50\n";
+    import_file(&app, "later.csv", later.as_bytes().to_vec()).await;
+    let ad = control().await;
+    assert_eq!((ad["ad_name"].as_str(), ad["rows"].as_i64()), (Some("Control (square)"), Some(3)));
+
+    import_file(&app, "meta-again.csv", fixture("meta_daily_bom.csv")).await;
+    let ad = control().await;
+    assert_eq!((ad["ad_name"].as_str(), ad["rows"].as_i64()), (Some("Control (square)"), Some(3)));
+}

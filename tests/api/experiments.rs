@@ -4,7 +4,9 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use liftmask::auth::Role;
-use liftmask::db::schema::{ad_mappings, imports, masters, performance_rows, variants, workspaces};
+use liftmask::db::schema::{
+    ad_mappings, ads, imports, masters, performance_rows, variants, workspaces,
+};
 use liftmask::db::{DbConn, DbError, creative_days};
 use liftmask::db_run;
 use serde_json::{Value, json};
@@ -123,6 +125,14 @@ fn seed_ad(
             ad_mappings::created_at.eq(now()),
         ))
         .execute(c))?;
+    let ad_key: i32 = db_run!(c, |c| diesel::insert_into(ads::table)
+        .values((
+            ads::platform.eq("meta"),
+            ads::ad_id.eq(ad),
+            ads::labels_from.eq(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()),
+        ))
+        .returning(ads::id)
+        .get_result(c))?;
     for day in 0..DAYS {
         let k = f64::from(day);
         let impressions = 20_000 + (1_000.0 * (k * 0.7 + phase).cos()) as i64;
@@ -131,8 +141,7 @@ fn seed_ad(
         let date = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap() + chrono::Days::new(u64::from(day));
         db_run!(c, |c| diesel::insert_into(performance_rows::table)
             .values((
-                performance_rows::platform.eq("meta"),
-                performance_rows::ad_id.eq(ad),
+                performance_rows::ad_key.eq(ad_key),
                 performance_rows::date.eq(date),
                 performance_rows::impressions.eq(impressions),
                 performance_rows::clicks.eq(clicks),

@@ -11,3 +11,39 @@ async fn every_migration_runs_down_and_up_again() {
     assert_eq!(pool.migrate().unwrap(), 0, "nothing left to apply");
     app.create_user("after@example.com", liftmask::auth::Role::Viewer);
 }
+
+/// The `ads` migration moves every stored row to the integer-keyed table and back without losing a
+/// row, a total or an ad's latest name.
+#[actix_web::test]
+async fn ads_migration_keeps_every_row_both_ways() {
+    use liftmask::db::{DbError, performance_rows};
+
+    use crate::imports::{fixture, import_file};
+
+    let app = spawn_app().await;
+    app.login_as(liftmask::auth::Role::Growth).await;
+    import_file(&app, "meta_daily_bom.csv", fixture("meta_daily_bom.csv")).await;
+    import_file(&app, "tiktok_by_day.csv", fixture("tiktok_by_day.csv")).await;
+    let pool = &app.state.pool;
+    let snapshot = || {
+        pool.run(|c| {
+            let unmapped: Vec<_> = performance_rows::unmapped_ads(c)?
+                .into_iter()
+                .map(|a| (a.platform, a.ad_id, a.ad_name, a.rows, a.impressions))
+                .collect();
+            Ok::<_, DbError>((performance_rows::count(c)?, performance_rows::totals(c)?, unmapped))
+        })
+        .expect("snapshot")
+    };
+    let before = snapshot();
+    assert!(before.0 > 0 && before.2.len() >= 2, "{before:?}");
+
+    assert_eq!(pool.revert_last().unwrap(), "20261127000007");
+    let text_keyed = pool
+        .run(|c| Ok::<_, DbError>((performance_rows::count(c)?, performance_rows::totals(c)?)))
+        .expect("text-keyed table");
+    assert_eq!(text_keyed, (before.0, before.1));
+
+    assert_eq!(pool.migrate().unwrap(), 1);
+    assert_eq!(snapshot(), before);
+}
