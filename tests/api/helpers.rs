@@ -54,16 +54,31 @@ fn fresh_database(data_dir: &std::path::Path) -> (Option<String>, Option<(String
     let Ok(base) = std::env::var("LIFTMASK_TEST_DATABASE_URL") else {
         return (Some(data_dir.join("test.sqlite3").to_string_lossy().into_owned()), None);
     };
+    let (base, query) = without_tls(&base);
     let name = format!("liftmask_test_{}", uuid_like());
     let mut admin = PgConnection::establish(&base).expect("connect to LIFTMASK_TEST_DATABASE_URL");
     diesel::sql_query(format!("CREATE DATABASE {name}"))
         .execute(&mut admin)
         .expect("create test database");
-    let url = match base.rsplit_once('/') {
-        Some((server, _)) => format!("{server}/{name}"),
+    let url = match base.split_once('?').map_or(base.as_str(), |(path, _)| path).rsplit_once('/') {
+        Some((server, _)) => format!("{server}/{name}?{query}"),
         None => panic!("LIFTMASK_TEST_DATABASE_URL must end in /DBNAME"),
     };
     (Some(url), Some((base, name)))
+}
+
+/// `url` with `sslmode=disable` unless it sets an sslmode, and its query string. TLS to the local
+/// test server buys nothing, and with it libpq's OpenSSL state, torn down by `exit` while the pools
+/// of test servers still hold connections, crashed the test binary after its last test (about one
+/// run in ten).
+fn without_tls(url: &str) -> (String, String) {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let query = match query {
+        q if q.contains("sslmode=") => q.to_owned(),
+        "" => "sslmode=disable".to_owned(),
+        q => format!("{q}&sslmode=disable"),
+    };
+    (format!("{path}?{query}"), query)
 }
 
 fn uuid_like() -> String {
