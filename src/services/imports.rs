@@ -1,6 +1,6 @@
 //! Importing ad-platform performance exports: parse (pure, in `analytics::import`), then store
-//! every row in one transaction, upserting on `(platform, ad_id, date)`, and map ads whose name
-//! carries a variant code.
+//! every row in one transaction (each ad once in `ads`, its rows upserted on `(ad, date)`), and map
+//! ads whose name carries a variant code.
 //!
 //! Parsing runs polars, so callers on an async runtime must call these functions from
 //! `web::block` or a plain thread (polars' `collect` panics on an actix worker).
