@@ -13,6 +13,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
+use crate::auth::csrf::FORM_BODY_LIMIT;
 use crate::auth::rate_limit::LoginLimiter;
 use crate::blobs::{BlobStore, LocalBlobStore};
 use crate::config::Settings;
@@ -121,7 +122,6 @@ fn build_server(
     let ttl =
         CookieDuration::seconds(i64::try_from(state.settings.session_ttl_secs).unwrap_or(i64::MAX));
     let secure = state.settings.secure_cookies;
-    let upload_limit = state.settings.max_upload_bytes;
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
             .cookie_name("liftmask_session".into())
@@ -133,12 +133,15 @@ fn build_server(
             .build();
         App::new()
             .app_data(state.clone())
-            .app_data(web::PayloadConfig::new(upload_limit))
-            .app_data(web::FormConfig::default().limit(256 * 1024))
-            .app_data(web::JsonConfig::default().limit(4 * 1024 * 1024))
+            // Body limits of the extractors. Uploads are multipart, read by `web::multipart`
+            // under `max_upload_bytes`; nothing else needs more than a form's worth of bytes.
+            .app_data(web::PayloadConfig::new(FORM_BODY_LIMIT))
+            .app_data(web::FormConfig::default().limit(FORM_BODY_LIMIT))
+            .app_data(web::JsonConfig::default().limit(FORM_BODY_LIMIT))
             .wrap(from_fn(crate::auth::csrf::verify))
             .wrap(crate::web::error_pages::middleware())
             .wrap(sessions)
+            .wrap(crate::web::security_headers::middleware(secure))
             .wrap(TracingLogger::<crate::web::span::PathOnlySpan>::new())
             .configure(crate::routes::configure)
     })
