@@ -26,7 +26,7 @@ impl From<AdMappingError> for AppError {
         match err {
             AdMappingError::Db(e) => e.into(),
             AdMappingError::NoTarget(_) => AppError::NotFound(err.to_string()),
-            AdMappingError::Platform(_) | AdMappingError::EmptyAdId => {
+            AdMappingError::Platform(_) | AdMappingError::BadAdId => {
                 AppError::BadRequest(err.to_string())
             }
         }
@@ -59,9 +59,10 @@ pub async fn create(
     user: CurrentUser,
     state: web::Data<AppState>,
     session: Session,
-    form: web::Form<MapForm>,
+    form: crate::web::Input<web::Form<MapForm>>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::ImportData)?;
+    let form = crate::web::input(form)?;
     let form = form.into_inner();
     let target: MapTarget = form
         .target

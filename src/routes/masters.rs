@@ -1,11 +1,8 @@
 //! Masters: the list with the upload form, the master page with its lineage tree, and its images.
 
-use std::collections::HashMap;
-
 use actix_multipart::Multipart;
 use actix_session::Session;
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::StreamExt;
 
 use crate::auth::{CurrentUser, Permission, session};
 use crate::blobs::BlobId;
@@ -13,47 +10,8 @@ use crate::db::masters;
 use crate::error::AppError;
 use crate::services::masters::{self as svc, MasterInput};
 use crate::startup::AppState;
+use crate::web::multipart::{Fields, read_fields};
 use crate::web::{Page, redirect, render};
-
-/// The fields of a multipart form: name → bytes.
-pub struct Fields(HashMap<String, Vec<u8>>);
-
-impl Fields {
-    /// A text field (empty when absent).
-    pub fn text(&self, name: &str) -> String {
-        self.0.get(name).map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default()
-    }
-
-    /// A file field, if sent and non-empty.
-    pub fn file(&mut self, name: &str) -> Option<Vec<u8>> {
-        self.0.remove(name).filter(|b| !b.is_empty())
-    }
-}
-
-/// Reads a whole multipart form, refusing more than `limit` bytes in total.
-pub async fn read_fields(mut payload: Multipart, limit: usize) -> Result<Fields, AppError> {
-    let mut out = HashMap::new();
-    let mut total = 0usize;
-    while let Some(field) = payload.next().await {
-        let mut field =
-            field.map_err(|e| AppError::BadRequest(format!("bad multipart body: {e}")))?;
-        let name = field.name().unwrap_or_default().to_owned();
-        let mut buf = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk =
-                chunk.map_err(|e| AppError::BadRequest(format!("bad multipart body: {e}")))?;
-            total += chunk.len();
-            if total > limit {
-                return Err(AppError::PayloadTooLarge(format!(
-                    "upload is larger than {limit} bytes"
-                )));
-            }
-            buf.extend_from_slice(&chunk);
-        }
-        out.insert(name, buf);
-    }
-    Ok(Fields(out))
-}
 
 /// Builds the service input from an upload form.
 pub fn master_input(mut f: Fields) -> Result<MasterInput, AppError> {
@@ -80,7 +38,7 @@ pub async fn index(
     render(&req, Some(&user), Page::new("masters/index.html").with("masters", &all))
 }
 
-/// `POST /masters` (multipart; CSRF token in the query).
+/// `POST /masters` (multipart; the CSRF token is its first field).
 pub async fn create(
     user: CurrentUser,
     state: web::Data<AppState>,

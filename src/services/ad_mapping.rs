@@ -41,9 +41,8 @@ pub enum AdMappingError {
     /// The platform name is unknown.
     #[error(transparent)]
     Platform(#[from] analytics::import::UnknownPlatformName),
-    /// The ad ID is empty.
-    #[error("the ad ID is empty")]
-    EmptyAdId,
+    #[error("the ad ID must be 1–100 characters")]
+    BadAdId,
     /// The master or variant does not exist.
     #[error("no such {0}")]
     NoTarget(&'static str),
@@ -61,8 +60,9 @@ pub fn map_manually(
 ) -> Result<AdMapping, AdMappingError> {
     let platform: analytics::import::Platform = platform.parse()?;
     let ad_id = ad_id.trim();
-    if ad_id.is_empty() {
-        return Err(AdMappingError::EmptyAdId);
+    // Platform ad IDs are at most ~20 digits; the cap only stops abuse of the text column.
+    if ad_id.is_empty() || ad_id.chars().count() > 100 {
+        return Err(AdMappingError::BadAdId);
     }
     let (master_id, variant_id) = match target {
         MapTarget::Master(id) => (exists_master(conn, id)?, None),

@@ -60,6 +60,14 @@ pub fn create(
     if name.is_empty() || name.chars().count() > 120 {
         return Err(MasterError::Invalid("name must be 1–120 characters".into()));
     }
+    if input.source_model.trim().chars().count() > 200 {
+        return Err(MasterError::Invalid(
+            "the source model may have at most 200 characters".into(),
+        ));
+    }
+    if input.source_prompt.trim().chars().count() > 4000 {
+        return Err(MasterError::Invalid("the prompt may have at most 4,000 characters".into()));
+    }
     let img = inpaint::load_image(&input.image, &imaging::limits(settings))
         .map_err(ImagingError::from)?;
     let image_sha = blobs.put(&input.image)?;

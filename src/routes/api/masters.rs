@@ -5,9 +5,10 @@ use actix_web::{HttpResponse, web};
 
 use crate::auth::{ApiUser, Permission};
 use crate::error::AppError;
-use crate::routes::masters::{master_input, read_fields};
+use crate::routes::masters::master_input;
 use crate::services::masters as svc;
 use crate::startup::AppState;
+use crate::web::multipart::read_fields;
 
 /// `POST /api/v1/masters` (multipart `image`, `name`, optional `source_model`, `source_prompt`).
 pub async fn create(

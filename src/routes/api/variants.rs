@@ -7,11 +7,11 @@ use serde::Deserialize;
 use crate::auth::{ApiUser, Permission};
 use crate::db::variants::{self, Variant};
 use crate::error::AppError;
-use crate::routes::masters::read_fields;
 use crate::routes::variants::variant_input;
 use crate::services::review::{self, Decision};
 use crate::services::variants::{self as svc, Picture};
 use crate::startup::AppState;
+use crate::web::multipart::read_fields;
 
 /// The review body.
 #[derive(Debug, Deserialize)]
@@ -120,11 +120,11 @@ pub async fn review(
     user: ApiUser,
     state: web::Data<AppState>,
     path: web::Path<i32>,
-    body: web::Json<ReviewBody>,
+    body: super::JsonBody<ReviewBody>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::Review)?;
     let id = path.into_inner();
-    let body = body.into_inner();
+    let body = super::json_body(body)?;
     let decision = Decision::parse(&body.decision)?;
     let pool = state.pool.clone();
     let uid = user.0.id;
