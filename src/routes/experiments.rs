@@ -38,9 +38,10 @@ pub async fn new(
     req: HttpRequest,
     user: CurrentUser,
     state: web::Data<AppState>,
-    query: web::Query<NewQuery>,
+    query: crate::web::Input<web::Query<NewQuery>>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::ManageExperiments)?;
+    let query = crate::web::input(query)?;
     let pool = state.pool.clone();
     let master_id = query.master_id;
     let (masters, variants, ads) = web::block(move || {

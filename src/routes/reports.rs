@@ -90,8 +90,9 @@ pub async fn daily(
 pub async fn variables(
     user: CurrentUser,
     state: web::Data<AppState>,
-    query: web::Query<MetricQuery>,
+    query: crate::web::Input<web::Query<MetricQuery>>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
+    let query = crate::web::input(query)?;
     variables_csv(&state, &query).await
 }

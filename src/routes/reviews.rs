@@ -53,9 +53,10 @@ pub async fn submit(
     state: web::Data<AppState>,
     session: Session,
     path: web::Path<i32>,
-    form: web::Form<SubmitForm>,
+    form: crate::web::Input<web::Form<SubmitForm>>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::EditCreative)?;
+    let form = crate::web::input(form)?;
     let id = path.into_inner();
     let pool = state.pool.clone();
     let uid = user.id;
@@ -72,9 +73,10 @@ pub async fn decide(
     state: web::Data<AppState>,
     session: Session,
     path: web::Path<i32>,
-    form: web::Form<ReviewForm>,
+    form: crate::web::Input<web::Form<ReviewForm>>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::Review)?;
+    let form = crate::web::input(form)?;
     let id = path.into_inner();
     let form = form.into_inner();
     let decision = Decision::parse(&form.decision)?;

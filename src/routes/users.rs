@@ -47,9 +47,10 @@ pub async fn create(
     user: CurrentUser,
     state: web::Data<AppState>,
     session: Session,
-    form: web::Form<NewUserForm>,
+    form: crate::web::Input<web::Form<NewUserForm>>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::Administer)?;
+    let form = crate::web::input(form)?;
     let form = form.into_inner();
     let role: Role = form
         .role
@@ -73,9 +74,10 @@ pub async fn update_role(
     state: web::Data<AppState>,
     session: Session,
     path: web::Path<i32>,
-    form: web::Form<RoleForm>,
+    form: crate::web::Input<web::Form<RoleForm>>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::Administer)?;
+    let form = crate::web::input(form)?;
     let id = path.into_inner();
     let role: Role = form
         .role

@@ -30,9 +30,10 @@ pub async fn index(
     req: HttpRequest,
     user: CurrentUser,
     state: web::Data<AppState>,
-    query: web::Query<MetricQuery>,
+    query: crate::web::Input<web::Query<MetricQuery>>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
+    let query = crate::web::input(query)?;
     let metric = query.metric()?;
     let pool = state.pool.clone();
     let rows = web::block(move || {

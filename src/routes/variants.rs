@@ -9,10 +9,11 @@ use serde::Deserialize;
 use crate::auth::{CurrentUser, Permission, session};
 use crate::db::{jobs, master_variables, masters, reviews, variants};
 use crate::error::AppError;
-use crate::routes::masters::{Fields, image_response, read_fields};
+use crate::routes::masters::image_response;
 use crate::services::review;
 use crate::services::variants::{self as svc, Operation, ParentRef, Picture, VariantInput};
 use crate::startup::AppState;
+use crate::web::multipart::{Fields, read_fields};
 use crate::web::{Page, redirect, render};
 
 /// `?parent_kind=master&parent_id=1`.
@@ -43,9 +44,10 @@ pub async fn new(
     req: HttpRequest,
     user: CurrentUser,
     state: web::Data<AppState>,
-    q: web::Query<NewQuery>,
+    q: crate::web::Input<web::Query<NewQuery>>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::EditCreative)?;
+    let q = crate::web::input(q)?;
     let q = q.into_inner();
     let kind = q.parent_kind.unwrap_or_else(|| "master".into());
     let parent = ParentRef::parse(&kind, &q.parent_id.to_string())?;
@@ -82,7 +84,7 @@ pub async fn new(
     )
 }
 
-/// `POST /variants` (multipart; CSRF token in the query).
+/// `POST /variants` (multipart; the CSRF token is its first field).
 pub async fn create(
     user: CurrentUser,
     state: web::Data<AppState>,

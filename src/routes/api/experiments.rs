@@ -20,10 +20,10 @@ pub async fn index(user: ApiUser, state: web::Data<AppState>) -> Result<HttpResp
 pub async fn create(
     user: ApiUser,
     state: web::Data<AppState>,
-    spec: web::Json<NewExperimentSpec>,
+    spec: super::JsonBody<NewExperimentSpec>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::ManageExperiments)?;
-    let mut spec = spec.into_inner();
+    let mut spec = super::json_body(spec)?;
     spec.created_by = Some(user.0.id);
     let pool = state.pool.clone();
     let created = web::block(move || {

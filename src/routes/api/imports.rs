@@ -40,10 +40,10 @@ pub async fn unmapped(user: ApiUser, state: web::Data<AppState>) -> Result<HttpR
 pub async fn create(
     user: ApiUser,
     state: web::Data<AppState>,
-    body: web::Json<MapForm>,
+    body: super::JsonBody<MapForm>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::ImportData)?;
-    let body = body.into_inner();
+    let body = super::json_body(body)?;
     let target: MapTarget = body
         .target
         .parse()

@@ -1,0 +1,213 @@
+//! Every route × every role, and anonymous: the answer proves that the route checks the permission
+//! this matrix gives it. The routes are read from the site map (`src/routes/mod.rs`), so a route
+//! added without an entry here fails the test, and so does a handler that forgets its check.
+
+use liftmask::auth::{Permission, Role};
+
+use crate::helpers::{PASSWORD, TestApp, extract_csrf, spawn_app};
+
+#[derive(Debug, Clone, Copy)]
+enum Access {
+    /// Anyone, logged in or not.
+    Public,
+    /// Any logged-in user (a page).
+    AnyUser,
+    /// A page that needs the permission.
+    Page(Permission),
+    /// An `/api/v1` route that needs the permission (bearer token).
+    Api(Permission),
+}
+
+use Access::*;
+use Permission::*;
+
+const MATRIX: &[(&str, &str, Access)] = &[
+    ("get", "/healthz", Public),
+    ("get", "/static/{path:.*}", Public),
+    ("get", "/login", Public),
+    ("post", "/login", Public),
+    ("post", "/logout", AnyUser),
+    ("get", "/", Page(View)),
+    ("get", "/admin/users", Page(Administer)),
+    ("post", "/admin/users", Page(Administer)),
+    ("post", "/admin/users/{id}/role", Page(Administer)),
+    ("get", "/api/v1/me", Api(View)),
+    ("get", "/imports", Page(View)),
+    ("get", "/imports/new", Page(ImportData)),
+    ("post", "/imports/preview", Page(ImportData)),
+    ("post", "/imports/reparse", Page(ImportData)),
+    ("post", "/imports/confirm", Page(ImportData)),
+    ("get", "/imports/jobs/{key}", Page(ImportData)),
+    ("get", "/imports/jobs/{key}/status", Page(ImportData)),
+    ("get", "/ad-mappings/unmapped", Page(ImportData)),
+    ("post", "/ad-mappings", Page(ImportData)),
+    ("get", "/api/v1/imports", Api(View)),
+    ("get", "/api/v1/ad-mappings", Api(View)),
+    ("post", "/api/v1/ad-mappings", Api(ImportData)),
+    ("get", "/api/v1/ad-mappings/unmapped", Api(View)),
+    ("get", "/experiments", Page(View)),
+    ("post", "/experiments", Page(ManageExperiments)),
+    ("get", "/experiments/new", Page(ManageExperiments)),
+    ("get", "/experiments/{id}", Page(View)),
+    ("get", "/experiments/{id}/results.csv", Page(View)),
+    ("get", "/experiments/{id}/daily.csv", Page(View)),
+    ("get", "/variables", Page(View)),
+    ("get", "/variables.csv", Page(View)),
+    ("get", "/api/v1/experiments", Api(View)),
+    ("post", "/api/v1/experiments", Api(ManageExperiments)),
+    ("get", "/api/v1/experiments/{id}", Api(View)),
+    ("get", "/api/v1/experiments/{id}/results.csv", Api(View)),
+    ("get", "/api/v1/experiments/{id}/daily.csv", Api(View)),
+    ("get", "/api/v1/variables", Api(View)),
+    ("get", "/api/v1/variables.csv", Api(View)),
+    ("get", "/masters", Page(View)),
+    ("post", "/masters", Page(EditCreative)),
+    ("get", "/masters/{id}", Page(View)),
+    ("get", "/masters/{id}/{which}", Page(View)),
+    ("get", "/variants/new", Page(EditCreative)),
+    ("post", "/variants", Page(EditCreative)),
+    ("get", "/variants/{id}", Page(View)),
+    ("get", "/variants/{id}/download", Page(View)),
+    ("get", "/variants/{id}/{which}.png", Page(View)),
+    ("post", "/variants/{id}/submit", Page(EditCreative)),
+    ("post", "/variants/{id}/review", Page(Review)),
+    ("get", "/reviews", Page(View)),
+    ("get", "/jobs/{id}.json", Page(View)),
+    ("post", "/api/v1/masters", Api(EditCreative)),
+    ("get", "/api/v1/masters/{id}/tree", Api(View)),
+    ("post", "/api/v1/variants", Api(EditCreative)),
+    ("get", "/api/v1/variants/{id}", Api(View)),
+    ("get", "/api/v1/variants/{id}/image", Api(View)),
+    ("post", "/api/v1/variants/{id}/review", Api(Review)),
+    ("get", "/api/v1/jobs/{id}", Api(View)),
+];
+
+/// `(method, path)` of every `.route("PATH", web::METHOD()…)` in the site map.
+fn registered_routes() -> Vec<(String, String)> {
+    let site_map =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/routes/mod.rs")).unwrap();
+    let mut routes = Vec::new();
+    let mut rest = site_map.as_str();
+    while let Some(at) = rest.find(".route(\"") {
+        rest = &rest[at + 8..];
+        let path_end = rest.find('"').unwrap();
+        let path = rest[..path_end].to_owned();
+        let method_at = rest.find("web::").unwrap() + 5;
+        let method_end = method_at + rest[method_at..].find('(').unwrap();
+        routes.push((rest[method_at..method_end].to_owned(), path));
+    }
+    routes
+}
+
+/// A concrete URL for a route pattern: ids that do not exist, valid names elsewhere.
+fn concrete(path: &str) -> String {
+    path.replace("{path:.*}", "css/app.css")
+        .replace("{which}.png", "diff.png")
+        .replace("{which}", "thumb")
+        .replace("{key}", "no-such-import")
+        .replace("{id}", "999999")
+}
+
+/// One caller: a cookie session (with its CSRF token) and an API token, or neither.
+struct Caller {
+    role: Option<Role>,
+    client: reqwest::Client,
+    csrf: String,
+    token: Option<String>,
+}
+
+async fn caller(app: &TestApp, role: Option<Role>) -> Caller {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let login_page = client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let mut csrf = extract_csrf(&login_page).unwrap();
+    let mut token = None;
+    if let Some(role) = role {
+        let email = format!("matrix-{}@example.com", role.as_str());
+        app.create_user(&email, role);
+        let res = client
+            .post(app.url("/login"))
+            .form(&[("email", email.as_str()), ("password", PASSWORD), ("csrf_token", &csrf)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 303, "login as {role}");
+        let home = client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+        csrf = extract_csrf(&home).unwrap();
+        token = Some(app.token_for(&email));
+    }
+    Caller { role, client, csrf, token }
+}
+
+async fn status_of(app: &TestApp, who: &Caller, method: &str, path: &str) -> (u16, String) {
+    let url = app.url(&concrete(path));
+    let mut req = match method {
+        "get" => who.client.get(url),
+        "post" => who.client.post(url).form(&[("csrf_token", who.csrf.as_str())]),
+        other => panic!("the matrix does not know method {other}"),
+    };
+    if path.starts_with("/api/")
+        && let Some(token) = &who.token
+    {
+        req = req.bearer_auth(token);
+    }
+    let res = req.send().await.unwrap();
+    let location =
+        res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    (res.status().as_u16(), location)
+}
+
+#[actix_web::test]
+async fn every_route_checks_the_role_the_matrix_gives_it() {
+    let registered = registered_routes();
+    assert!(registered.len() > 40, "the site map parser found only {registered:?}");
+    let missing: Vec<_> = registered
+        .iter()
+        .filter(|(m, p)| !MATRIX.iter().any(|(mm, pp, _)| mm == m && pp == p))
+        .collect();
+    assert!(missing.is_empty(), "routes without an entry in the role matrix: {missing:?}");
+    let stale: Vec<_> = MATRIX
+        .iter()
+        .filter(|(m, p, _)| !registered.iter().any(|(mm, pp)| mm == m && pp == p))
+        .map(|(m, p, _)| (m, p))
+        .collect();
+    assert!(stale.is_empty(), "matrix entries for routes that no longer exist: {stale:?}");
+
+    let app = spawn_app().await;
+    let mut callers = vec![caller(&app, None).await];
+    for role in Role::ALL {
+        callers.push(caller(&app, Some(role)).await);
+    }
+    let mut failures = Vec::new();
+    // Logging out ends the sessions the other routes need, so it goes last.
+    let (logout, others): (Vec<_>, Vec<_>) = MATRIX.iter().partition(|(_, p, _)| *p == "/logout");
+    for &&(method, path, access) in others.iter().chain(&logout) {
+        for who in &callers {
+            let (status, location) = status_of(&app, who, method, path).await;
+            let to_login = status == 303 && location.starts_with("/login");
+            let allowed = match (access, who.role) {
+                (Public, _) => true,
+                (AnyUser, role) => role.is_some(),
+                (Page(p) | Api(p), Some(role)) => role.allows(p),
+                (Page(_) | Api(_), None) => false,
+            };
+            let ok = match (access, who.role, allowed) {
+                _ if status >= 500 => false,
+                (Api(_), None, _) => status == 401,
+                (_, None, false) => to_login,
+                (_, Some(_), false) => status == 403,
+                // Logging out sends a logged-in user to the login page.
+                (AnyUser, Some(_), true) => status != 401 && status != 403,
+                (_, _, true) => status != 401 && status != 403 && !to_login,
+            };
+            if !ok {
+                let who = who.role.map_or("anonymous", Role::as_str);
+                failures.push(format!("{method} {path} as {who}: {status} {location}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
