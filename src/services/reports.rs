@@ -17,6 +17,27 @@ pub enum ReportError {
     Flush(#[source] std::io::Error),
 }
 
+/// Writes one record with every cell neutralised against formula injection (OWASP's rule): a cell
+/// that a spreadsheet would evaluate, because it starts with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return, gets a leading `'`. Numbers are left alone: `-0.05` is data, not a formula.
+fn write_safe<I, S>(w: &mut csv::Writer<Vec<u8>>, record: I) -> Result<(), ReportError>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    w.write_record(record.into_iter().map(|cell| neutralise(cell.as_ref()).into_owned()))?;
+    Ok(())
+}
+
+fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && cell.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 /// Flushes the writer and returns the bytes.
 fn finish(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, ReportError> {
     w.into_inner().map_err(|e| ReportError::Flush(e.into_error()))
@@ -99,24 +120,27 @@ pub fn results_csv(r: &ExperimentResults) -> Result<Vec<u8>, ReportError> {
                     )
                 }
             };
-            w.write_record([
-                e.id.to_string(),
-                arm.arm.id.to_string(),
-                arm.arm.label.clone(),
-                arm.arm.is_control.to_string(),
-                metric.name().to_string(),
-                n,
-                num(value),
-                reference,
-                lift,
-                lo,
-                hi,
-                p,
-                ctw,
-                verdict,
-                e.method.clone(),
-                variance,
-            ])?;
+            write_safe(
+                &mut w,
+                [
+                    e.id.to_string(),
+                    arm.arm.id.to_string(),
+                    arm.arm.label.clone(),
+                    arm.arm.is_control.to_string(),
+                    metric.name().to_string(),
+                    n,
+                    num(value),
+                    reference,
+                    lift,
+                    lo,
+                    hi,
+                    p,
+                    ctw,
+                    verdict,
+                    e.method.clone(),
+                    variance,
+                ],
+            )?;
         }
     }
     finish(w)
@@ -142,18 +166,21 @@ pub fn daily_csv(r: &ExperimentResults) -> Result<Vec<u8>, ReportError> {
     w.write_record(DAILY_HEADER)?;
     for d in &r.days {
         let label = r.arms.iter().find(|a| a.arm.id == d.arm_id).map_or("", |a| &a.arm.label);
-        w.write_record([
-            r.experiment.id.to_string(),
-            d.arm_id.to_string(),
-            label.to_string(),
-            d.day.format("%Y-%m-%d").to_string(),
-            d.n.to_string(),
-            format!("{}", d.imp),
-            format!("{}", d.clk),
-            format!("{:.6}", d.spend),
-            format!("{}", d.conv),
-            format!("{}", d.rev),
-        ])?;
+        write_safe(
+            &mut w,
+            [
+                r.experiment.id.to_string(),
+                d.arm_id.to_string(),
+                label.to_string(),
+                d.day.format("%Y-%m-%d").to_string(),
+                d.n.to_string(),
+                format!("{}", d.imp),
+                format!("{}", d.clk),
+                format!("{:.6}", d.spend),
+                format!("{}", d.conv),
+                format!("{}", d.rev),
+            ],
+        )?;
     }
     finish(w)
 }
@@ -183,20 +210,23 @@ pub fn variables_csv(rows: &[VariableEffect]) -> Result<Vec<u8>, ReportError> {
             analytics::stats::PoolingModel::FixedEffect => "fixed_effect",
             analytics::stats::PoolingModel::RandomEffects => "random_effects",
         };
-        w.write_record([
-            v.variable.clone(),
-            v.value.clone(),
-            v.metric.name().to_string(),
-            v.experiments.to_string(),
-            v.masters.to_string(),
-            num(Some(v.pooled.relative_lift)),
-            num(Some(v.pooled.ci_low)),
-            num(Some(v.pooled.ci_high)),
-            num(Some(v.pooled.p_value)),
-            num(Some(v.pooled.i_squared)),
-            num(Some(v.pooled.tau_squared)),
-            model.to_string(),
-        ])?;
+        write_safe(
+            &mut w,
+            [
+                v.variable.clone(),
+                v.value.clone(),
+                v.metric.name().to_string(),
+                v.experiments.to_string(),
+                v.masters.to_string(),
+                num(Some(v.pooled.relative_lift)),
+                num(Some(v.pooled.ci_low)),
+                num(Some(v.pooled.ci_high)),
+                num(Some(v.pooled.p_value)),
+                num(Some(v.pooled.i_squared)),
+                num(Some(v.pooled.tau_squared)),
+                model.to_string(),
+            ],
+        )?;
     }
     finish(w)
 }
@@ -225,5 +255,15 @@ mod tests {
         assert_eq!(safe_filename("Spring \"sale\"; rm -rf /", "csv"), "spring-sale-rm-rf.csv");
         assert_eq!(safe_filename("été ☃", "csv"), "t.csv");
         assert_eq!(safe_filename("", "csv"), "export.csv");
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised_and_numbers_kept() {
+        for cell in ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(neutralise(cell), format!("'{cell}"), "{cell:?}");
+        }
+        for cell in ["-0.05", "+3", "1e-3", "city", "a=b"] {
+            assert_eq!(neutralise(cell), cell);
+        }
     }
 }
