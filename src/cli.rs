@@ -233,8 +233,8 @@ fn import(args: ImportArgs, settings: &Settings) -> anyhow::Result<()> {
         "totals: {} impressions, {} clicks, spend {}, {} conversions, revenue {}",
         t.impressions, t.clicks, t.spend, t.conversions, t.revenue
     );
-    if !summary.unmapped_ads.is_empty() {
-        println!("unmapped ads: {}", summary.unmapped_ads.join(", "));
+    if let Some(line) = unmapped_line(&summary.unmapped_ads) {
+        println!("{line}");
     }
     match outcome {
         Some(o) => println!(
@@ -440,4 +440,38 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     println!("liftmask serving on http://{host}:{}", app.port());
     app.run_until_stopped().await?;
     Ok(())
+}
+
+/// How many unmapped ad IDs the text summary lists; a large file can have thousands, and
+/// `--json` has them all.
+const UNMAPPED_SHOWN: usize = 20;
+
+fn unmapped_line(ads: &[String]) -> Option<String> {
+    let (shown, rest) = ads.split_at(ads.len().min(UNMAPPED_SHOWN));
+    let first = shown.first()?;
+    let mut line = format!("unmapped ads ({}): {}", ads.len(), first);
+    for ad in &shown[1..] {
+        line.push_str(", ");
+        line.push_str(ad);
+    }
+    if !rest.is_empty() {
+        line.push_str(&format!(" and {} more (see --json or /ad-mappings/unmapped)", rest.len()));
+    }
+    Some(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_unmapped_summary_lists_twenty_and_counts_the_rest() {
+        let ads: Vec<String> = (0..1000).map(|i| format!("ad{i}")).collect();
+        let line = unmapped_line(&ads).unwrap();
+        assert!(line.starts_with("unmapped ads (1000): ad0, ad1,"), "{line}");
+        assert!(line.contains("ad19 and 980 more"), "{line}");
+        assert!(!line.contains("ad20"), "{line}");
+        assert_eq!(unmapped_line(&ads[..2]).unwrap(), "unmapped ads (2): ad0, ad1");
+        assert_eq!(unmapped_line(&[]), None);
+    }
 }
