@@ -176,6 +176,16 @@ impl From<crate::services::review::ReviewError> for AppError {
     }
 }
 
+impl From<crate::services::import_uploads::UploadError> for AppError {
+    fn from(err: crate::services::import_uploads::UploadError) -> Self {
+        use crate::services::import_uploads::UploadError;
+        match err {
+            UploadError::NotYours => AppError::NotFound(err.to_string()),
+            other => AppError::internal(other),
+        }
+    }
+}
+
 impl From<crate::blobs::BlobError> for AppError {
     fn from(err: crate::blobs::BlobError) -> Self {
         AppError::internal(err)

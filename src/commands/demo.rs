@@ -6,7 +6,7 @@ use crate::blobs::{BlobStore, LocalBlobStore};
 use crate::config::Settings;
 use crate::db::DbPool;
 use crate::jobs::{WorkerContext, build_engine};
-use crate::services::{accounts, demo};
+use crate::services::{accounts, demo, demo_reset};
 
 /// Seeds the demo (or recreates it with `reset`) and prints what was made.
 pub fn run(pool: DbPool, settings: Settings, reset: bool) -> anyhow::Result<()> {
@@ -15,7 +15,7 @@ pub fn run(pool: DbPool, settings: Settings, reset: bool) -> anyhow::Result<()> 
     let ctx = WorkerContext { pool, blobs, settings: Arc::new(settings) };
     let engine = build_engine(&ctx.settings.engine)?;
     let summary = if reset {
-        demo::reset(&ctx, engine.as_ref())?
+        demo_reset::reset(&ctx, engine.as_ref())?
     } else {
         match demo::seed_if_empty(&ctx, engine.as_ref())? {
             Some(s) => s,

@@ -78,6 +78,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    demo_records (kind, record_id) {
+        kind -> Text,
+        record_id -> Integer,
+    }
+}
+
+diesel::table! {
     experiment_arms (id) {
         id -> Integer,
         experiment_id -> Integer,
@@ -120,6 +127,14 @@ diesel::table! {
         date_min -> Nullable<Date>,
         date_max -> Nullable<Date>,
         user_id -> Nullable<Integer>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    import_uploads (sha256, user_id) {
+        sha256 -> Text,
+        user_id -> Integer,
         created_at -> Timestamp,
     }
 }
@@ -245,6 +260,7 @@ diesel::joinable!(experiment_arms -> experiments (experiment_id));
 diesel::joinable!(experiment_arms -> variants (variant_id));
 diesel::joinable!(experiments -> masters (master_id));
 diesel::joinable!(master_variables -> masters (master_id));
+diesel::joinable!(import_uploads -> users (user_id));
 diesel::joinable!(masters -> workspaces (workspace_id));
 diesel::joinable!(performance_rows -> ads (ad_key));
 diesel::joinable!(performance_rows -> imports (source_import_id));
@@ -257,8 +273,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     audit_log,
     creative_days,
+    demo_records,
     experiment_arms,
     experiments,
+    import_uploads,
     imports,
     jobs,
     master_variables,

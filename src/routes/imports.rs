@@ -5,14 +5,15 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use analytics::import::{ColumnMapping, Field, ImportOptions, ParsedImport};
-use futures_util::StreamExt;
 
 use crate::auth::{CurrentUser, Permission, session};
 use crate::blobs::BlobId;
 use crate::db::imports;
 use crate::error::AppError;
+use crate::services::import_uploads as uploads;
 use crate::services::imports::{self as service, BackgroundImport, ImportProgress, StoreMeta};
 use crate::startup::AppState;
+use crate::web::multipart::read_fields;
 use crate::web::{Page, redirect, render};
 
 /// Rows shown on the preview page.
@@ -111,41 +112,19 @@ pub async fn preview(
     req: HttpRequest,
     user: CurrentUser,
     state: web::Data<AppState>,
-    mut payload: Multipart,
+    payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::ImportData)?;
-    let limit = state.settings.max_upload_bytes;
-    let mut pairs = Vec::new();
-    let mut file: Option<Vec<u8>> = None;
-    while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|e| AppError::BadRequest(e.to_string()))?;
-        let name = field.name().unwrap_or_default().to_owned();
-        let filename =
-            field.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_owned);
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| AppError::BadRequest(e.to_string()))?;
-            if bytes.len() + chunk.len() > limit {
-                return Err(AppError::PayloadTooLarge(format!(
-                    "the file is larger than {} MB",
-                    limit / (1024 * 1024)
-                )));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        if name == "file" {
-            pairs.push(("filename".to_owned(), filename.unwrap_or_default()));
-            file = Some(bytes);
-        } else {
-            pairs.push((name, String::from_utf8_lossy(&bytes).into_owned()));
-        }
-    }
-    let bytes = file
-        .filter(|b| !b.is_empty())
+    let mut fields = read_fields(payload, state.settings.max_upload_bytes).await?;
+    let mut pairs = fields.text_pairs();
+    pairs.push(("filename".to_owned(), fields.filename("file").unwrap_or_default().to_owned()));
+    let bytes = fields
+        .file("file")
         .ok_or_else(|| AppError::BadRequest("choose a CSV file to upload".into()))?;
     let request = ImportRequest::from_pairs(pairs);
-    let blobs = state.blobs.clone();
-    let id = web::block(move || blobs.put(&bytes)).await?.map_err(AppError::internal)?;
+    let (st, uid) = (state.clone(), user.id);
+    let id =
+        web::block(move || st.pool.run(|c| uploads::keep(c, &st.blobs, uid, &bytes))).await??;
     preview_blob(&req, &user, &state, id, request).await
 }
 
@@ -155,17 +134,27 @@ pub async fn reparse(
     req: HttpRequest,
     user: CurrentUser,
     state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
+    form: crate::web::Input<web::Form<Vec<(String, String)>>>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::ImportData)?;
+    let form = crate::web::input(form)?;
     let request = ImportRequest::from_pairs(form.into_inner());
-    let id = blob_id(&request)?;
+    let id = owned_blob_id(&state, &user, &request).await?;
     preview_blob(&req, &user, &state, id, request).await
 }
 
-fn blob_id(request: &ImportRequest) -> Result<BlobId, AppError> {
+/// The form's upload id, if it is one the user uploaded.
+async fn owned_blob_id(
+    state: &web::Data<AppState>,
+    user: &CurrentUser,
+    request: &ImportRequest,
+) -> Result<BlobId, AppError> {
     let blob = request.blob.as_deref().unwrap_or_default();
-    BlobId::parse(blob).map_err(|_| AppError::BadRequest("missing or invalid upload id".into()))
+    let id = BlobId::parse(blob)
+        .map_err(|_| AppError::BadRequest("missing or invalid upload id".into()))?;
+    let (pool, uid, checked) = (state.pool.clone(), user.id, id.clone());
+    web::block(move || pool.run(|c| uploads::ensure_owned(c, uid, &checked))).await??;
+    Ok(id)
 }
 
 /// Parses the kept blob and renders the preview, or the upload form with the errors (422).
@@ -242,11 +231,12 @@ fn preview_page(parsed: &ParsedImport, id: &BlobId, request: &ImportRequest) -> 
 pub async fn confirm(
     user: CurrentUser,
     state: web::Data<AppState>,
-    form: web::Form<Vec<(String, String)>>,
+    form: crate::web::Input<web::Form<Vec<(String, String)>>>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::ImportData)?;
+    let form = crate::web::input(form)?;
     let request = ImportRequest::from_pairs(form.into_inner());
-    let id = blob_id(&request)?;
+    let id = owned_blob_id(&state, &user, &request).await?;
     let opts = request.options()?;
     let key = crate::auth::tokens::random_token("imp_");
     let job = BackgroundImport {

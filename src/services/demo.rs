@@ -2,8 +2,9 @@
 //! engine (erase, recolor, composite, and a chained edit), approved, an experiment over them, and
 //! three weeks of generated Meta-style performance imported through the real importer.
 //!
-//! Seeding is idempotent: it does nothing when the demo master exists. [`reset`] removes the demo's
-//! master (cascading to its variants, mappings and experiments) and its import, then seeds again.
+//! Seeding is idempotent: it does nothing when the database has masters. Every master and import it
+//! makes is marked in `demo_records`, so that `demo --reset` (`services::demo_reset`) removes
+//! exactly those.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -15,8 +16,9 @@ use inpaint::Inpainter;
 
 use crate::blobs::BlobStore;
 use crate::config::Settings;
-use crate::db::schema::{imports, masters, performance_rows, users};
-use crate::db::{DbConn, DbError, DbPool};
+use crate::db::demo_records::{self, DemoRecordKind};
+use crate::db::schema::{masters, users};
+use crate::db::{DbError, DbPool};
 use crate::db_run;
 use crate::jobs::{WorkerContext, WorkerError, process_one};
 use crate::services::{
@@ -24,7 +26,7 @@ use crate::services::{
 };
 use crate::services::{review, variants};
 
-/// Name of the demo master; how the demo is recognised.
+/// Name of the demo master (only a label: the demo is recognised by its `demo_records`).
 pub const DEMO_MASTER_NAME: &str = "Demo: espresso hero";
 /// File name the demo import is recorded under.
 pub const DEMO_IMPORT_FILENAME: &str = "demo-meta-export.csv";
@@ -165,32 +167,6 @@ pub fn seed_if_empty(
     seed(ctx, engine).map(Some)
 }
 
-/// Removes the demo (if present) and seeds it again.
-pub fn reset(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, DemoError> {
-    ctx.pool.run(|c| c.transaction(remove))?;
-    seed(ctx, engine)
-}
-
-fn remove(conn: &mut DbConn<'_>) -> Result<(), DemoError> {
-    let import_ids: Vec<i32> = db_run!(conn, |c| {
-        let ids: Vec<i32> = imports::table
-            .filter(imports::filename.eq(DEMO_IMPORT_FILENAME))
-            .select(imports::id)
-            .load(c)?;
-        diesel::delete(
-            performance_rows::table.filter(performance_rows::source_import_id.eq_any(&ids)),
-        )
-        .execute(c)?;
-        ids
-    });
-    crate::db::ads::delete_orphans(conn)?;
-    db_run!(conn, |c| {
-        diesel::delete(imports::table.filter(imports::id.eq_any(&import_ids))).execute(c)?;
-        diesel::delete(masters::table.filter(masters::name.eq(DEMO_MASTER_NAME))).execute(c)?;
-    });
-    Ok(())
-}
-
 /// Seeds the demo unless its master already exists.
 pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, DemoError> {
     let pool: &DbPool = &ctx.pool;
@@ -221,6 +197,10 @@ pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, 
             Some(admin),
         )
         .map_err(DemoError::from)
+    })?;
+
+    pool.run(|c| {
+        demo_records::mark(c, DemoRecordKind::Master, master.id).map_err(DemoError::from)
     })?;
 
     let mut variant_ids: Vec<i32> = Vec::new();
@@ -275,7 +255,7 @@ pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, 
     let rows = parsed.rows.len();
     let sha256 = crate::blobs::BlobId::of(csv.as_bytes()).to_string();
     pool.run(|c| {
-        import_service::store(
+        let stored = import_service::store(
             c,
             &parsed,
             &import_service::StoreMeta {
@@ -284,8 +264,9 @@ pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, 
                 user_id: Some(admin),
             },
             &|_, _| {},
-        )
-        .map_err(DemoError::from)
+        )?;
+        demo_records::mark(c, DemoRecordKind::Import, stored.import.id)?;
+        Ok::<_, DemoError>(())
     })?;
     pool.run(|c| {
         ad_mapping::map_manually(c, "meta", CONTROL_AD_ID, ad_mapping::MapTarget::Master(master.id))
