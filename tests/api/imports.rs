@@ -25,14 +25,11 @@ pub async fn upload(
 ) -> reqwest::Response {
     let token = app.csrf_token("/imports/new").await;
     let part = reqwest::multipart::Part::bytes(bytes).file_name(filename.to_owned());
-    let form =
-        reqwest::multipart::Form::new().text("platform", platform.to_owned()).part("file", part);
-    app.client
-        .post(app.url(&format!("/imports/preview?csrf_token={token}")))
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload")
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", token)
+        .text("platform", platform.to_owned())
+        .part("file", part);
+    app.client.post(app.url("/imports/preview")).multipart(form).send().await.expect("upload")
 }
 
 /// The value of hidden input `name` in the confirm form.
@@ -320,11 +317,7 @@ async fn viewers_and_creative_directors_cannot_import() {
 
 async fn upload_with_token(app: &TestApp, token: &str) -> reqwest::Response {
     let part = reqwest::multipart::Part::bytes(fixture("meta_daily_bom.csv")).file_name("m.csv");
-    let form = reqwest::multipart::Form::new().part("file", part);
-    app.client
-        .post(app.url(&format!("/imports/preview?csrf_token={token}")))
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload")
+    let form =
+        reqwest::multipart::Form::new().text("csrf_token", token.to_owned()).part("file", part);
+    app.client.post(app.url("/imports/preview")).multipart(form).send().await.expect("upload")
 }
