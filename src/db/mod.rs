@@ -18,6 +18,7 @@ pub mod masters;
 pub mod performance_rows;
 pub mod reporting;
 pub mod reviews;
+pub mod sessions;
 pub mod schema;
 pub mod users;
 pub mod variants;
