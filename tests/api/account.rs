@@ -85,7 +85,8 @@ async fn an_admin_reset_shows_a_one_time_password_and_ends_the_users_sessions() 
     assert_eq!(admin.post(&path, "/admin/users", &set(NEW_PASSWORD)).await.status().as_u16(), 200);
     assert_eq!(CookieBrowser::new(&app).login("ann@example.com", NEW_PASSWORD).await, 303);
     // Only admins reset passwords.
-    let mut growth = logged_in(&app, "ann@example.com").await;
+    let mut growth = CookieBrowser::new(&app);
+    assert_eq!(growth.login("ann@example.com", NEW_PASSWORD).await, 303);
     let res = growth.post(&path, "/account", &set(PASSWORD)).await;
     assert_eq!(res.status().as_u16(), 403);
 }
