@@ -431,15 +431,22 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             tokio::task::spawn_blocking(move || workers.join()).await?;
             Ok(())
         }
-        Command::Token { action: TokenCommand::Create { email, name, expires_days, read_only } } => {
+        Command::Token {
+            action: TokenCommand::Create { email, name, expires_days, read_only },
+        } => {
             let pool = open_pool(&settings)?;
-            let spec = accounts::TokenSpec { name: &name, expires_in_days: expires_days, read_only };
+            let spec =
+                accounts::TokenSpec { name: &name, expires_in_days: expires_days, read_only };
             let issued = pool.run(|c| accounts::issue_token_for_email(c, &email, &spec))?;
             println!("{}", issued.token);
             Ok(())
         }
-        Command::User { action: UserCommand::Disable { email } } => set_disabled(&settings, &email, true),
-        Command::User { action: UserCommand::Enable { email } } => set_disabled(&settings, &email, false),
+        Command::User { action: UserCommand::Disable { email } } => {
+            set_disabled(&settings, &email, true)
+        }
+        Command::User { action: UserCommand::Enable { email } } => {
+            set_disabled(&settings, &email, false)
+        }
     }
 }
 
@@ -481,7 +488,14 @@ mod tests {
     #[test]
     fn token_create_takes_an_expiry_and_a_read_only_scope() {
         let cli = Cli::try_parse_from([
-            "liftmask", "token", "create", "--email", "a@b.c", "--expires-days", "30", "--read-only",
+            "liftmask",
+            "token",
+            "create",
+            "--email",
+            "a@b.c",
+            "--expires-days",
+            "30",
+            "--read-only",
         ])
         .unwrap();
         let Command::Token { action: TokenCommand::Create { expires_days, read_only, name, .. } } =

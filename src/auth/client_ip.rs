@@ -106,7 +106,10 @@ mod tests {
         let peer = Some(ip("10.0.0.1"));
         assert_eq!(client_ip(peer, &["198.51.100.7"], &trusted), ip("198.51.100.7"));
         // The client forged a first entry; the proxy appended the real address after it.
-        assert_eq!(client_ip(peer, &["1.1.1.1, 198.51.100.7, 10.0.0.2"], &trusted), ip("198.51.100.7"));
+        assert_eq!(
+            client_ip(peer, &["1.1.1.1, 198.51.100.7, 10.0.0.2"], &trusted),
+            ip("198.51.100.7")
+        );
         assert_eq!(client_ip(peer, &["1.1.1.1", "198.51.100.7"], &trusted), ip("198.51.100.7"));
         assert_eq!(client_ip(peer, &["garbage, 10.0.0.3"], &trusted), ip("10.0.0.3"));
         assert_eq!(client_ip(peer, &[], &trusted), ip("10.0.0.1"));
@@ -115,7 +118,10 @@ mod tests {
     #[test]
     fn mapped_ipv4_peers_match_ipv4_networks() {
         let trusted = nets(&["127.0.0.1"]);
-        assert_eq!(client_ip(Some(ip("::ffff:127.0.0.1")), &["192.0.2.1"], &trusted), ip("192.0.2.1"));
+        assert_eq!(
+            client_ip(Some(ip("::ffff:127.0.0.1")), &["192.0.2.1"], &trusted),
+            ip("192.0.2.1")
+        );
         assert!("not-an-ip".parse::<ProxyNet>().is_err());
         assert_eq!(nets(&["10.0.0.7"])[0].to_string(), "10.0.0.7/32");
     }

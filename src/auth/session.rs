@@ -24,7 +24,10 @@ pub struct Flash {
 
 /// Starts a login: a fresh cookie session and CSRF token (against session fixation), holding
 /// `login_token`, whose hash the `sessions` table already has.
-pub fn begin(session: &Session, login_token: &str) -> Result<(), actix_session::SessionInsertError> {
+pub fn begin(
+    session: &Session,
+    login_token: &str,
+) -> Result<(), actix_session::SessionInsertError> {
     session.renew();
     session.insert(LOGIN_TOKEN, login_token)?;
     session.insert(CSRF, random_token(""))?;

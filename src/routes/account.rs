@@ -56,7 +56,14 @@ pub async fn change_password(
     let f = form.into_inner();
     let (pool, id, keep) = (state.pool.clone(), user.id, user.session_id);
     let ended = web::block(move || {
-        accounts::change_password(&pool, id, &f.current_password, &f.new_password, &f.confirm_password, keep)
+        accounts::change_password(
+            &pool,
+            id,
+            &f.current_password,
+            &f.new_password,
+            &f.confirm_password,
+            keep,
+        )
     })
     .await??;
     session::flash(
@@ -91,9 +98,10 @@ pub async fn create_token(
     let f = form.into_inner();
     let expires_in_days = match f.expires_days.trim() {
         "" => None,
-        days => Some(days.parse::<u32>().map_err(|_| {
-            AppError::BadRequest(format!("`{days}` is not a number of days"))
-        })?),
+        days => Some(
+            days.parse::<u32>()
+                .map_err(|_| AppError::BadRequest(format!("`{days}` is not a number of days")))?,
+        ),
     };
     let (pool, id) = (state.pool.clone(), user.id);
     let issued = web::block(move || {

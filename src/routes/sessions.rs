@@ -66,8 +66,12 @@ pub async fn create(
     let ttl = state.settings.session_ttl_secs;
     let email = form.email.clone();
     let outcome = web::block(move || {
-        let attempt =
-            LoginAttempt { email: &email, password: &form.password, address, user_agent: &user_agent };
+        let attempt = LoginAttempt {
+            email: &email,
+            password: &form.password,
+            address,
+            user_agent: &user_agent,
+        };
         accounts::login(&pool, &attempt, ttl)
     })
     .await?;

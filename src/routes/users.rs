@@ -89,7 +89,8 @@ pub async fn update_role(
     user.require(Permission::Administer)?;
     let (id, role, actor) = (path.into_inner(), parse_role(&form.role)?, user.id);
     let pool = state.pool.clone();
-    let changed = web::block(move || pool.run(|c| accounts::change_role(c, actor, id, role))).await??;
+    let changed =
+        web::block(move || pool.run(|c| accounts::change_role(c, actor, id, role))).await??;
     session::flash(&session, "success", format!("{} is now {role}.", changed.email));
     Ok(redirect("/admin/users"))
 }
@@ -105,9 +106,13 @@ async fn set_disabled(
     let pool = state.pool.clone();
     let actor = user.id;
     let changed =
-        web::block(move || pool.run(|c| accounts::set_disabled(c, Some(actor), id, disabled))).await??;
+        web::block(move || pool.run(|c| accounts::set_disabled(c, Some(actor), id, disabled)))
+            .await??;
     let message = if disabled {
-        format!("Disabled {}; their sessions have ended and their API tokens are refused.", changed.email)
+        format!(
+            "Disabled {}; their sessions have ended and their API tokens are refused.",
+            changed.email
+        )
     } else {
         format!("Enabled {}.", changed.email)
     };
@@ -153,7 +158,8 @@ pub async fn reset_password(
     };
     let (pool, actor, id) = (state.pool.clone(), user.id, path.into_inner());
     let reset = web::block(move || accounts::reset_password(&pool, actor, id, new)).await??;
-    let mut res = render(&req, Some(&user), Page::new("users/password_reset.html").with("reset", &reset))?;
+    let mut res =
+        render(&req, Some(&user), Page::new("users/password_reset.html").with("reset", &reset))?;
     res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(res)
 }

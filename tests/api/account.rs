@@ -2,8 +2,8 @@
 
 use diesel::prelude::*;
 use liftmask::auth::Role;
-use liftmask::db::schema::api_tokens;
 use liftmask::db::DbError;
+use liftmask::db::schema::api_tokens;
 use liftmask::db_run;
 
 use crate::helpers::{CookieBrowser, PASSWORD, TestApp, spawn_app};
@@ -42,9 +42,14 @@ async fn changing_the_password_ends_the_other_sessions_only() {
     let mut here = logged_in(&app, "ann@example.com").await;
     let mut elsewhere = logged_in(&app, "ann@example.com").await;
     let change = |current: &'static str, confirm: &'static str| {
-        [("current_password", current), ("new_password", NEW_PASSWORD), ("confirm_password", confirm)]
+        [
+            ("current_password", current),
+            ("new_password", NEW_PASSWORD),
+            ("confirm_password", confirm),
+        ]
     };
-    let res = here.post("/account/password", "/account", &change("wrong password", NEW_PASSWORD)).await;
+    let res =
+        here.post("/account/password", "/account", &change("wrong password", NEW_PASSWORD)).await;
     assert_eq!(res.status().as_u16(), 403, "the current password is required");
     let res = here.post("/account/password", "/account", &change(PASSWORD, "a typo in it")).await;
     assert_eq!(res.status().as_u16(), 400);
@@ -126,7 +131,11 @@ async fn tokens_are_listed_revocable_scoped_and_expire() {
     let mut ann = logged_in(&app, "ann@example.com").await;
 
     let full = create_token(&mut ann, &[("name", "ci"), ("expires_days", "")]).await;
-    let reader = create_token(&mut ann, &[("name", "dashboards"), ("expires_days", "30"), ("read_only", "on")]).await;
+    let reader = create_token(
+        &mut ann,
+        &[("name", "dashboards"), ("expires_days", "30"), ("read_only", "on")],
+    )
+    .await;
     assert!(full.starts_with("lm_") && reader.starts_with("lm_"));
     assert_eq!(api_status(&app, Method::GET, "/api/v1/me", &full).await, 200);
     assert_eq!(api_status(&app, Method::GET, "/api/v1/me", &reader).await, 200);
@@ -189,7 +198,8 @@ async fn tokens_are_listed_revocable_scoped_and_expire() {
     assert!(ann.get("/account").await.text().await.unwrap().contains("expired"));
 
     // Out-of-range requests are refused.
-    let res = ann.post("/account/tokens", "/account", &[("name", "x"), ("expires_days", "0")]).await;
+    let res =
+        ann.post("/account/tokens", "/account", &[("name", "x"), ("expires_days", "0")]).await;
     assert_eq!(res.status().as_u16(), 400);
     let res = ann.post("/account/tokens", "/account", &[("name", " "), ("expires_days", "")]).await;
     assert_eq!(res.status().as_u16(), 400);

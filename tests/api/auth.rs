@@ -218,8 +218,9 @@ async fn one_account_is_rate_limited_across_addresses() {
 
 #[actix_web::test]
 async fn forwarded_for_from_an_untrusted_peer_does_not_dodge_the_address_limit() {
-    let app = spawn_app_with(SpawnOptions { login_attempts_per_minute: 2, ..SpawnOptions::default() })
-        .await;
+    let app =
+        spawn_app_with(SpawnOptions { login_attempts_per_minute: 2, ..SpawnOptions::default() })
+            .await;
     let mut browser = CookieBrowser::new(&app);
     let mut statuses = Vec::new();
     for (i, ip) in ["198.51.100.1", "198.51.100.2", "198.51.100.3"].into_iter().enumerate() {
@@ -302,15 +303,21 @@ async fn failed_logins_and_admin_actions_are_audited_with_their_actor() {
     let app = spawn_app().await;
     app.create_user("ann@example.com", Role::Growth);
     let mut browser = CookieBrowser::new(&app);
-    for (email, password) in [("ann@example.com", "wrong password"), ("ghost@example.com", PASSWORD)] {
-        let res = browser.post("/login", "/login", &[("email", email), ("password", password)]).await;
+    for (email, password) in
+        [("ann@example.com", "wrong password"), ("ghost@example.com", PASSWORD)]
+    {
+        let res =
+            browser.post("/login", "/login", &[("email", email), ("password", password)]).await;
         assert_eq!(res.status().as_u16(), 401);
     }
     app.login_as(Role::Admin).await;
     let admin = user_id(&app, "admin@example.com");
     let ann = user_id(&app, "ann@example.com");
     let res = app
-        .post_form("/admin/users", &[("email", "cd@example.com"), ("role", "viewer"), ("password", PASSWORD)])
+        .post_form(
+            "/admin/users",
+            &[("email", "cd@example.com"), ("role", "viewer"), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(res.status().as_u16(), 303);
     let cd = user_id(&app, "cd@example.com");

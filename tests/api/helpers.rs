@@ -433,7 +433,10 @@ impl CookieBrowser {
 
     /// Logs in; returns the status (303 on success).
     pub async fn login(&mut self, email: &str, password: &str) -> u16 {
-        self.post("/login", "/login", &[("email", email), ("password", password)]).await.status().as_u16()
+        self.post("/login", "/login", &[("email", email), ("password", password)])
+            .await
+            .status()
+            .as_u16()
     }
 
     /// Whether the cookie opens the dashboard (200) rather than redirecting to the login (303).

@@ -36,7 +36,13 @@ pub fn change_password(
             users::set_password_hash(tx, user_id, &hash)?;
             let ended = sessions::delete_for_user(tx, user_id, keep_session)?;
             let detail = format!("{ended} other sessions ended");
-            audit(tx, Some(user_id), AccountEvent::PasswordChange, &user_subject(user_id), &detail)?;
+            audit(
+                tx,
+                Some(user_id),
+                AccountEvent::PasswordChange,
+                &user_subject(user_id),
+                &detail,
+            )?;
             Ok(ended)
         })
     })

@@ -39,7 +39,9 @@ pub struct TokenUser {
 
 fn check_spec(spec: &TokenSpec<'_>) -> Result<String, AccountError> {
     let name = spec.name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control)
+    if name.is_empty()
+        || name.chars().count() > MAX_NAME_CHARS
+        || name.chars().any(char::is_control)
     {
         return Err(AccountError::InvalidToken(format!(
             "a token needs a name of 1 to {MAX_NAME_CHARS} printable characters"
@@ -64,9 +66,9 @@ pub fn issue_token(
 ) -> Result<IssuedToken, AccountError> {
     let name = check_spec(spec)?;
     let now = crate::db::now();
-    let expires_at = spec
-        .expires_in_days
-        .map(|d| now.checked_add_signed(TimeDelta::days(i64::from(d))).unwrap_or(NaiveDateTime::MAX));
+    let expires_at = spec.expires_in_days.map(|d| {
+        now.checked_add_signed(TimeDelta::days(i64::from(d))).unwrap_or(NaiveDateTime::MAX)
+    });
     let token = tokens::random_token("lm_");
     conn.transaction(|tx| {
         let row = api_tokens::insert(
@@ -110,7 +112,11 @@ pub fn create_token(
 }
 
 /// The user revokes one of their own tokens.
-pub fn revoke_token(conn: &mut DbConn<'_>, user_id: i32, token_id: i32) -> Result<(), AccountError> {
+pub fn revoke_token(
+    conn: &mut DbConn<'_>,
+    user_id: i32,
+    token_id: i32,
+) -> Result<(), AccountError> {
     conn.transaction(|tx| {
         if api_tokens::delete_owned(tx, token_id, user_id)? == 0 {
             return Err(AccountError::NoSuchToken(token_id));
