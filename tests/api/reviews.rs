@@ -185,3 +185,39 @@ async fn three_rejections_of_the_same_region_hit_the_hallucination_ceiling() {
     assert!(!app.get_html(&format!("/variants/{other}")).await.contains("hallucination ceiling"));
     assert!(last > 0);
 }
+
+/// The demo's one admin makes and approves its variants: seeding still ends with every variant
+/// approved, through review, although four eyes is on by default.
+#[actix_web::test]
+async fn demo_seeding_approves_its_variants_through_review() {
+    use liftmask::db::{DbError, reviews, variants};
+
+    let app = spawn_app().await;
+    assert!(!app.settings.review.allow_self_approval);
+    app.state.pool.run(liftmask::services::accounts::ensure_demo_admin).unwrap();
+    let ctx = liftmask::jobs::WorkerContext {
+        pool: app.state.pool.clone(),
+        blobs: app.state.blobs.clone(),
+        settings: std::sync::Arc::new(app.settings.clone()),
+    };
+    let summary = actix_web::web::block(move || {
+        let engine = liftmask::jobs::build_engine(&ctx.settings.engine).unwrap();
+        liftmask::services::demo::seed_if_empty(&ctx, engine.as_ref())
+    })
+    .await
+    .unwrap()
+    .unwrap()
+    .expect("an empty database gets the demo");
+    assert!(!summary.variant_ids.is_empty());
+    for id in summary.variant_ids {
+        let (v, history) = app
+            .state
+            .pool
+            .run(|c| Ok::<_, DbError>((variants::find(c, id)?, reviews::history(c, id)?)))
+            .unwrap();
+        assert_eq!(v.status, "approved", "{}", v.code);
+        let steps: Vec<_> =
+            history.iter().map(|h| (h.from_status.as_str(), h.to_status.as_str())).collect();
+        assert_eq!(steps, [("draft", "in_review"), ("in_review", "approved")], "{}", v.code);
+    }
+}
