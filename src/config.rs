@@ -37,6 +37,11 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Login attempts allowed per client address per minute.
     pub login_attempts_per_minute: u32,
+    /// Login attempts allowed per account (e-mail) per minute, from all addresses together.
+    pub login_attempts_per_account_per_minute: u32,
+    /// Reverse proxies (addresses or networks such as `10.0.0.0/8`) whose `X-Forwarded-For` is
+    /// believed; from any other peer the header is ignored. Empty: the TCP peer is the client.
+    pub trusted_proxies: Vec<crate::auth::client_ip::ProxyNet>,
     /// Largest accepted request body (uploads), in bytes.
     pub max_upload_bytes: usize,
     /// Largest accepted image, in pixels (width × height), against decompression bombs.
@@ -51,6 +56,8 @@ pub struct Settings {
     pub audit: AuditSettings,
     /// Job queue retry settings.
     pub jobs: JobSettings,
+    /// Review rules.
+    pub review: ReviewSettings,
     /// Seed the demo workspace on start when the database has no masters.
     pub demo: bool,
     /// tracing filter, e.g. `info` or `liftmask=debug`.
@@ -95,6 +102,15 @@ pub struct JobSettings {
     pub max_attempts: i32,
 }
 
+/// Review rules.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReviewSettings {
+    /// Let the creator of a variant approve it. Off by default (four eyes); turn it on for a
+    /// one-person team.
+    pub allow_self_approval: bool,
+}
+
 impl Default for JobSettings {
     fn default() -> Self {
         Self { stale_after_secs: 120, max_attempts: 3 }
@@ -118,6 +134,8 @@ impl Default for Settings {
             session_ttl_secs: 12 * 3600,
             secure_cookies: false,
             login_attempts_per_minute: 10,
+            login_attempts_per_account_per_minute: 5,
+            trusted_proxies: Vec::new(),
             max_upload_bytes: 32 * 1024 * 1024,
             max_image_pixels: 40_000_000,
             max_image_side: 12_000,
@@ -125,6 +143,7 @@ impl Default for Settings {
             engine: EngineSettings::default(),
             audit: AuditSettings::default(),
             jobs: JobSettings::default(),
+            review: ReviewSettings::default(),
             demo: false,
             log: "info".into(),
         }
@@ -175,7 +194,12 @@ mod tests {
             jail.set_env("LIFTMASK_WORKERS", "5");
             jail.set_env("LIFTMASK_ENGINE__DEVICE", "cpu");
             jail.set_env("LIFTMASK_TEST_DATABASE_URL", "ignored");
+            jail.set_env("LIFTMASK_TRUSTED_PROXIES", "[10.0.0.0/8, 192.0.2.7]");
+            jail.set_env("LIFTMASK_REVIEW__ALLOW_SELF_APPROVAL", "true");
             let s = Settings::load(Path::new("liftmask.toml")).map_err(|e| e.to_string())?;
+            let proxies: Vec<String> = s.trusted_proxies.iter().map(|p| p.to_string()).collect();
+            assert_eq!(proxies, ["10.0.0.0/8", "192.0.2.7/32"]);
+            assert!(s.review.allow_self_approval);
             assert_eq!(s.bind, "0.0.0.0:9000");
             assert_eq!(s.workers, 5);
             assert_eq!(s.engine.device, "cpu");

@@ -170,6 +170,7 @@ impl From<crate::services::review::ReviewError> for AppError {
         match err {
             ReviewError::BadDecision => AppError::BadRequest(err.to_string()),
             ReviewError::Conflict(msg) => AppError::Conflict(msg),
+            ReviewError::NotAllowed(msg) => AppError::Forbidden(msg),
             ReviewError::Db(e) => e.into(),
             other => AppError::internal(other),
         }

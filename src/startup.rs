@@ -86,7 +86,10 @@ impl Application {
         let workers = crate::jobs::start(&worker_ctx, settings.workers)?;
         let state = web::Data::new(AppState {
             workers,
-            login_limiter: LoginLimiter::new(settings.login_attempts_per_minute),
+            login_limiter: LoginLimiter::new(
+                settings.login_attempts_per_minute,
+                settings.login_attempts_per_account_per_minute,
+            ),
             import_progress: Arc::default(),
             settings: Arc::new(settings),
             pool,

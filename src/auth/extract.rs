@@ -4,12 +4,14 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_session::SessionExt;
+use actix_web::http::Method;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 
 use super::{Permission, Role};
-use crate::db::{api_tokens, users};
+use crate::db::users;
 use crate::error::AppError;
+use crate::services::accounts;
 use crate::startup::AppState;
 
 /// The logged-in user of a page request. Unauthenticated requests redirect to `/login`.
@@ -21,9 +23,13 @@ pub struct CurrentUser {
     pub email: String,
     /// Role.
     pub role: Role,
+    /// The server-side session of a page request (none for API tokens).
+    #[serde(skip)]
+    pub session_id: Option<i32>,
 }
 
-/// The user behind a bearer token. Missing or bad tokens get 401.
+/// The user behind a bearer token. Missing, unknown, revoked or expired tokens and disabled users
+/// get 401; a read-only token gets 403 on any method other than GET, HEAD and OPTIONS.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ApiUser(pub CurrentUser);
 
@@ -53,9 +59,9 @@ impl ApiUser {
     }
 }
 
-fn to_current(user: users::User) -> Result<CurrentUser, AppError> {
+fn to_current(user: users::User, session_id: Option<i32>) -> Result<CurrentUser, AppError> {
     let role = user.role.parse::<Role>().map_err(AppError::internal)?;
-    Ok(CurrentUser { id: user.id, email: user.email, role })
+    Ok(CurrentUser { id: user.id, email: user.email, role, session_id })
 }
 
 fn state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
@@ -78,19 +84,18 @@ impl FromRequest for CurrentUser {
         Box::pin(async move {
             let state = state?;
             let login_required = || AppError::LoginRequired { next: next.clone() };
-            let uid = super::session::user_id(&session, state.settings.session_ttl_secs)
-                .ok_or_else(login_required)?;
+            let token = super::session::login_token(&session).ok_or_else(login_required)?;
             let pool = state.pool.clone();
-            let user =
-                web::block(move || pool.run(|c| users::find(c, uid).map_err(AppError::from)))
-                    .await?;
-            match user {
-                Ok(user) if !user.disabled => to_current(user),
-                Ok(_) | Err(AppError::NotFound(_)) => {
+            let found = web::block(move || {
+                pool.run(|c| accounts::session_user(c, &token, crate::db::now()))
+            })
+            .await??;
+            match found {
+                Some((user, session_id)) => to_current(user, Some(session_id)),
+                None => {
                     super::session::end(&session);
                     Err(login_required())
                 }
-                Err(other) => Err(other),
             }
         })
     }
@@ -108,25 +113,21 @@ impl FromRequest for ApiUser {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(|t| t.trim().to_string());
         let state = state(req);
+        let changes_state = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
         Box::pin(async move {
             let state = state?;
             let token = token.ok_or(AppError::Unauthorized)?;
-            let hash = super::tokens::token_hash(&token);
             let pool = state.pool.clone();
-            let user = web::block(move || {
-                pool.run(|c| -> Result<Option<users::User>, AppError> {
-                    let Some(row) = api_tokens::find_by_hash(c, &hash)? else {
-                        return Ok(None);
-                    };
-                    api_tokens::touch(c, row.id, crate::db::now())?;
-                    Ok(Some(users::find(c, row.user_id)?))
-                })
-            })
-            .await??;
-            match user {
-                Some(user) if !user.disabled => Ok(ApiUser(to_current(user)?)),
-                _ => Err(AppError::Unauthorized),
+            let found =
+                web::block(move || pool.run(|c| accounts::token_user(c, &token, crate::db::now())))
+                    .await??;
+            let Some(found) = found else { return Err(AppError::Unauthorized) };
+            if found.read_only && changes_state {
+                return Err(AppError::Forbidden(
+                    "this API token is read-only; use a read-write token to change anything".into(),
+                ));
             }
+            Ok(ApiUser(to_current(found.user, None)?))
         })
     }
 }

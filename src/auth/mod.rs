@@ -1,7 +1,10 @@
-//! Authentication and authorization: passwords, sessions, CSRF, roles, API tokens.
+//! Authentication and authorization: passwords, sessions, CSRF, roles, API tokens, login
+//! throttling, client addresses and the post-login redirect.
 
+pub mod client_ip;
 pub mod csrf;
 pub mod extract;
+pub mod next_path;
 pub mod password;
 pub mod rate_limit;
 pub mod roles;

@@ -6,6 +6,10 @@ use argon2::{Argon2, password_hash::rand_core::OsRng};
 /// Shortest password accepted.
 pub const MIN_PASSWORD_LEN: usize = 10;
 
+/// Longest password accepted: argon2 takes any length, but a megabyte "password" would only
+/// cost the server hashing time.
+pub const MAX_PASSWORD_LEN: usize = 1024;
+
 /// Hashing failed (only on resource exhaustion or a corrupt stored hash).
 #[derive(Debug, thiserror::Error)]
 #[error("password hashing failed: {0}")]

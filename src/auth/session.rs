@@ -1,14 +1,15 @@
-//! What a login session holds, on top of actix-session's encrypted cookie.
+//! What the session cookie holds: the login's random token, the CSRF token and flash messages.
 //!
-//! The cookie is private (encrypted and signed), HttpOnly and SameSite=Lax. Its Max-Age expires it
-//! in the browser, and `issued_at` expires it on the server too, so a copied cookie stops working.
+//! The cookie is private (encrypted and signed), HttpOnly and SameSite=Lax. It does not say who
+//! is logged in: it carries a random token whose sha256 keys a row of the `sessions` table, so
+//! deleting that row (logout, "log out everywhere", a password change, disabling the user) ends
+//! the login even for a copy of the cookie taken earlier.
 
 use actix_session::Session;
 
 use super::tokens::random_token;
 
-const USER_ID: &str = "uid";
-const ISSUED_AT: &str = "iat";
+const LOGIN_TOKEN: &str = "sid";
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
 
@@ -21,30 +22,26 @@ pub struct Flash {
     pub message: String,
 }
 
-/// Starts a login: a fresh session id and CSRF token, against session fixation.
-pub fn begin(session: &Session, user_id: i32) -> Result<(), actix_session::SessionInsertError> {
+/// Starts a login: a fresh cookie session and CSRF token (against session fixation), holding
+/// `login_token`, whose hash the `sessions` table already has.
+pub fn begin(
+    session: &Session,
+    login_token: &str,
+) -> Result<(), actix_session::SessionInsertError> {
     session.renew();
-    session.insert(USER_ID, user_id)?;
-    session.insert(ISSUED_AT, chrono::Utc::now().timestamp())?;
+    session.insert(LOGIN_TOKEN, login_token)?;
     session.insert(CSRF, random_token(""))?;
     Ok(())
 }
 
-/// Ends a login.
+/// Forgets everything the cookie held.
 pub fn end(session: &Session) {
     session.purge();
 }
 
-/// The logged-in user id, if the session has one that has not outlived `ttl_secs`.
-pub fn user_id(session: &Session, ttl_secs: u64) -> Option<i32> {
-    let uid = session.get::<i32>(USER_ID).ok().flatten()?;
-    let issued = session.get::<i64>(ISSUED_AT).ok().flatten()?;
-    let age = chrono::Utc::now().timestamp().saturating_sub(issued);
-    if age < 0 || age as u64 >= ttl_secs {
-        session.purge();
-        return None;
-    }
-    Some(uid)
+/// The login token, if the cookie carries one (whether it is still valid is the database's say).
+pub fn login_token(session: &Session) -> Option<String> {
+    session.get::<String>(LOGIN_TOKEN).ok().flatten()
 }
 
 /// The session's CSRF token, created on first use (the login form needs one before any login).

@@ -21,6 +21,7 @@ pub mod performance_rows;
 pub mod reporting;
 pub mod reviews;
 pub mod schema;
+pub mod sessions;
 pub mod users;
 pub mod variants;
 pub mod workspaces;

@@ -37,6 +37,8 @@ diesel::table! {
         token_hash -> Text,
         created_at -> Timestamp,
         last_used_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+        read_only -> Bool,
     }
 }
 
@@ -206,6 +208,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    sessions (id) {
+        id -> Integer,
+        user_id -> Integer,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        user_agent -> Text,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Integer,
         email -> Text,
@@ -265,6 +279,7 @@ diesel::joinable!(masters -> workspaces (workspace_id));
 diesel::joinable!(performance_rows -> ads (ad_key));
 diesel::joinable!(performance_rows -> imports (source_import_id));
 diesel::joinable!(reviews -> variants (variant_id));
+diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(variants -> masters (master_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -283,6 +298,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     masters,
     performance_rows,
     reviews,
+    sessions,
     users,
     variants,
     workspaces,

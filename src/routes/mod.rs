@@ -1,5 +1,6 @@
 //! The site map: every route of liftmask, in one place.
 
+mod account;
 mod ad_mappings;
 mod api;
 mod experiments;
@@ -30,6 +31,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/users", web::get().to(users::index))
         .route("/admin/users", web::post().to(users::create))
         .route("/admin/users/{id}/role", web::post().to(users::update_role))
+        .route("/admin/users/{id}/disable", web::post().to(users::disable))
+        .route("/admin/users/{id}/enable", web::post().to(users::enable))
+        .route("/admin/users/{id}/password", web::post().to(users::reset_password))
+        .route("/account", web::get().to(account::show))
+        .route("/account/password", web::post().to(account::change_password))
+        .route("/account/sessions/end-all", web::post().to(account::end_all_sessions))
+        .route("/account/tokens", web::post().to(account::create_token))
+        .route("/account/tokens/{id}/revoke", web::post().to(account::revoke_token))
         .route("/api/v1/me", web::get().to(api::me::show))
         .route("/imports", web::get().to(imports::index))
         .route("/imports/new", web::get().to(imports::new))
@@ -78,6 +87,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/variants/{id}", web::get().to(api::variants::show))
         .route("/api/v1/variants/{id}/image", web::get().to(api::variants::image))
         .route("/api/v1/variants/{id}/review", web::post().to(api::variants::review))
+        .route("/api/v1/variants/{id}/submit", web::post().to(api::variants::submit))
         .route("/api/v1/jobs/{id}", web::get().to(api::jobs::show))
         .default_service(web::to(not_found));
 }

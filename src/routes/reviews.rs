@@ -80,10 +80,13 @@ pub async fn decide(
     let id = path.into_inner();
     let form = form.into_inner();
     let decision = Decision::parse(&form.decision)?;
-    let pool = state.pool.clone();
+    let (pool, settings) = (state.pool.clone(), state.settings.clone());
     let uid = user.id;
     let v = web::block(move || {
-        pool.run(|c| review::decide(c, id, uid, decision, &form.comment).map_err(AppError::from))
+        pool.run(|c| {
+            review::decide(c, id, uid, decision, &form.comment, &settings.review)
+                .map_err(AppError::from)
+        })
     })
     .await??;
     session::flash(&session, "success", format!("{} is now {}.", v.code, v.status));

@@ -2,12 +2,16 @@
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
+use actix_web::http::header::USER_AGENT;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
+use crate::auth::client_ip::client_ip;
+use crate::auth::next_path::safe_next;
+use crate::auth::rate_limit::Throttled;
 use crate::auth::{CurrentUser, session};
 use crate::error::AppError;
-use crate::services::accounts::{self, AccountError};
+use crate::services::accounts::{self, AccountError, LoginAttempt};
 use crate::startup::AppState;
 use crate::web::{Page, redirect, render};
 
@@ -25,14 +29,6 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-/// Only local paths are followed after login, so `next` cannot send users to another site.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
-    }
-}
-
 /// `GET /login`.
 pub async fn new(req: HttpRequest, query: web::Query<NextQuery>) -> Result<HttpResponse, AppError> {
     let page = Page::new("sessions/new.html")
@@ -41,7 +37,8 @@ pub async fn new(req: HttpRequest, query: web::Query<NextQuery>) -> Result<HttpR
     render(&req, None, page)
 }
 
-/// `POST /login`: checks the password (off the actix worker) and starts a session.
+/// `POST /login`: throttles by address and account, checks the password off the actix worker
+/// and opens a server-side session.
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -50,16 +47,37 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref());
-    let addr = req.peer_addr().map(|a| a.ip()).unwrap_or(std::net::Ipv4Addr::LOCALHOST.into());
-    if !state.login_limiter.try_attempt(addr) {
+    let forwarded: Vec<&str> =
+        req.headers().get_all("x-forwarded-for").filter_map(|v| v.to_str().ok()).collect();
+    let address =
+        client_ip(req.peer_addr().map(|a| a.ip()), &forwarded, &state.settings.trusted_proxies);
+    let account = form.email.trim().to_lowercase();
+    if let Err(which) = state.login_limiter.check(address, &account) {
+        let key = match which {
+            Throttled::Address => "address",
+            Throttled::Account => "account",
+        };
+        tracing::warn!(%address, key, "login throttled");
         return Err(AppError::TooManyRequests);
     }
+    let user_agent =
+        req.headers().get(USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let pool = state.pool.clone();
+    let ttl = state.settings.session_ttl_secs;
     let email = form.email.clone();
-    let outcome = web::block(move || accounts::authenticate(&pool, &email, &form.password)).await?;
+    let outcome = web::block(move || {
+        let attempt = LoginAttempt {
+            email: &email,
+            password: &form.password,
+            address,
+            user_agent: &user_agent,
+        };
+        accounts::login(&pool, &attempt, ttl)
+    })
+    .await?;
     match outcome {
-        Ok(user) => {
-            session::begin(&session, user.id)?;
+        Ok(ok) => {
+            session::begin(&session, &ok.token)?;
             Ok(redirect(&next))
         }
         Err(AccountError::InvalidCredentials) => {
@@ -74,21 +92,16 @@ pub async fn create(
     }
 }
 
-/// `POST /logout`.
-pub async fn destroy(_user: CurrentUser, session: Session) -> HttpResponse {
-    session::end(&session);
-    redirect("/login")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn next_stays_on_this_site() {
-        assert_eq!(safe_next(Some("/masters/3")), "/masters/3");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(None), "/");
+/// `POST /logout`: deletes this session's record, so no copy of the cookie opens a page again.
+pub async fn destroy(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+) -> Result<HttpResponse, AppError> {
+    if let Some(token) = session::login_token(&session) {
+        let pool = state.pool.clone();
+        web::block(move || pool.run(|c| accounts::logout(c, user.id, &token))).await??;
     }
+    session::end(&session);
+    Ok(redirect("/login"))
 }

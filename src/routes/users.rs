@@ -1,13 +1,14 @@
-//! User administration (admins only).
+//! User administration (admins only): add users, change roles, disable and enable accounts,
+//! reset passwords.
 
 use actix_session::Session;
+use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::auth::{CurrentUser, Permission, Role, session};
-use crate::db::{audit_log, users};
 use crate::error::AppError;
-use crate::services::accounts;
+use crate::services::accounts::{self, NewPassword};
 use crate::startup::AppState;
 use crate::web::{Page, redirect, render};
 
@@ -25,6 +26,18 @@ pub struct RoleForm {
     role: String,
 }
 
+/// The password-reset form: `generate` a one-time password, or `set` the one typed.
+#[derive(Debug, Deserialize)]
+pub struct ResetForm {
+    mode: String,
+    #[serde(default)]
+    password: String,
+}
+
+fn parse_role(s: &str) -> Result<Role, AppError> {
+    s.parse().map_err(|e: crate::auth::roles::UnknownRole| AppError::BadRequest(e.to_string()))
+}
+
 /// `GET /admin/users`.
 pub async fn index(
     req: HttpRequest,
@@ -33,7 +46,7 @@ pub async fn index(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::Administer)?;
     let pool = state.pool.clone();
-    let all = web::block(move || pool.run(|c| users::list(c).map_err(AppError::from))).await??;
+    let all = web::block(move || pool.run(accounts::list_users)).await??;
     let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
     render(
         &req,
@@ -52,13 +65,11 @@ pub async fn create(
     user.require(Permission::Administer)?;
     let form = crate::web::input(form)?;
     let form = form.into_inner();
-    let role: Role = form
-        .role
-        .parse()
-        .map_err(|e: crate::auth::roles::UnknownRole| AppError::BadRequest(e.to_string()))?;
+    let role = parse_role(&form.role)?;
     let pool = state.pool.clone();
+    let actor = user.id;
     let created = web::block(move || {
-        pool.run(|c| accounts::create_user(c, &form.email, role, &form.password))
+        pool.run(|c| accounts::create_user_as(c, Some(actor), &form.email, role, &form.password))
     })
     .await?;
     match created {
@@ -78,25 +89,79 @@ pub async fn update_role(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::Administer)?;
     let form = crate::web::input(form)?;
-    let id = path.into_inner();
-    let role: Role = form
-        .role
-        .parse()
-        .map_err(|e: crate::auth::roles::UnknownRole| AppError::BadRequest(e.to_string()))?;
-    if id == user.id && role != Role::Admin {
-        return Err(AppError::Conflict("you cannot remove your own admin role".into()));
-    }
+    let (id, role, actor) = (path.into_inner(), parse_role(&form.role)?, user.id);
+    let pool = state.pool.clone();
+    let changed =
+        web::block(move || pool.run(|c| accounts::change_role(c, actor, id, role))).await??;
+    session::flash(&session, "success", format!("{} is now {role}.", changed.email));
+    Ok(redirect("/admin/users"))
+}
+
+async fn set_disabled(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    id: i32,
+    disabled: bool,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::Administer)?;
     let pool = state.pool.clone();
     let actor = user.id;
-    web::block(move || {
-        pool.run(|c| -> Result<(), AppError> {
-            users::find(c, id)?;
-            users::set_role(c, id, role.as_str())?;
-            audit_log::record(c, Some(actor), "user.role", &format!("user:{id}"), role.as_str())?;
-            Ok(())
-        })
-    })
-    .await??;
-    session::flash(&session, "success", format!("Role changed to {role}."));
+    let changed =
+        web::block(move || pool.run(|c| accounts::set_disabled(c, Some(actor), id, disabled)))
+            .await??;
+    let message = if disabled {
+        format!(
+            "Disabled {}; their sessions have ended and their API tokens are refused.",
+            changed.email
+        )
+    } else {
+        format!("Enabled {}.", changed.email)
+    };
+    session::flash(&session, "success", message);
     Ok(redirect("/admin/users"))
+}
+
+/// `POST /admin/users/{id}/disable`: ends every session of the user and refuses their tokens.
+pub async fn disable(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    set_disabled(user, state, session, path.into_inner(), true).await
+}
+
+/// `POST /admin/users/{id}/enable`.
+pub async fn enable(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    set_disabled(user, state, session, path.into_inner(), false).await
+}
+
+/// `POST /admin/users/{id}/password`: a reset ends the user's sessions; a generated password is
+/// shown on the answer to this request only.
+pub async fn reset_password(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+    form: crate::web::Input<web::Form<ResetForm>>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::Administer)?;
+    let form = crate::web::input(form)?.into_inner();
+    let new = match form.mode.as_str() {
+        "generate" => NewPassword::Generate,
+        "set" => NewPassword::Set(form.password),
+        other => return Err(AppError::BadRequest(format!("unknown reset mode `{other}`"))),
+    };
+    let (pool, actor, id) = (state.pool.clone(), user.id, path.into_inner());
+    let reset = web::block(move || accounts::reset_password(&pool, actor, id, new)).await??;
+    let mut res =
+        render(&req, Some(&user), Page::new("users/password_reset.html").with("reset", &reset))?;
+    res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use image::GrayImage;
 
 use crate::blobs::{BlobError, BlobId, BlobStore};
+use crate::config::ReviewSettings;
 use crate::db::variants::Variant;
 use crate::db::{DbConn, DbError, audit_log, reviews, variants};
 
@@ -18,6 +19,9 @@ pub enum ReviewError {
     /// The variant is not in a state that allows this.
     #[error("{0}")]
     Conflict(String),
+    /// The reviewer may not take this decision (four eyes: not on their own variant).
+    #[error("{0}")]
+    NotAllowed(String),
     /// Blob storage failed.
     #[error(transparent)]
     Blob(#[from] BlobError),
@@ -82,22 +86,50 @@ pub fn submit(
     })
 }
 
-/// Approves or rejects a rendered variant that is a draft or in review.
+/// Whether `user_id` may take `decision` on `v` under `rules`: approval only from review, and
+/// (four eyes) not by the variant's creator unless the settings allow it.
+fn check_decision(
+    v: &Variant,
+    user_id: i32,
+    decision: Decision,
+    rules: &ReviewSettings,
+) -> Result<(), ReviewError> {
+    if !matches!(v.status.as_str(), "draft" | "in_review") {
+        return Err(ReviewError::Conflict(format!("the variant is already {}", v.status)));
+    }
+    if decision == Decision::Approve {
+        if v.status != "in_review" {
+            return Err(ReviewError::Conflict(format!(
+                "only variants in review can be approved; this one is {}: send it to review first",
+                v.status
+            )));
+        }
+        if v.created_by == Some(user_id) && !rules.allow_self_approval {
+            return Err(ReviewError::NotAllowed(
+                "you created this variant, so another reviewer must approve it (four eyes; \
+                 the setting review.allow_self_approval turns this off for one-person teams)"
+                    .into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Approves a rendered variant in review, or rejects one that is a draft or in review.
 pub fn decide(
     conn: &mut DbConn<'_>,
     id: i32,
     user_id: i32,
     decision: Decision,
     comment: &str,
+    rules: &ReviewSettings,
 ) -> Result<Variant, ReviewError> {
     conn.transaction(|tx| {
         let v = variants::find(tx, id)?;
         if v.result_sha.is_none() {
             return Err(ReviewError::Conflict("the variant has not finished rendering".into()));
         }
-        if !matches!(v.status.as_str(), "draft" | "in_review") {
-            return Err(ReviewError::Conflict(format!("the variant is already {}", v.status)));
-        }
+        check_decision(&v, user_id, decision, rules)?;
         let to = decision.status();
         if variants::transition(tx, id, &v.status, to)? == 0 {
             return Err(ReviewError::Conflict("the variant changed meanwhile; reload".into()));

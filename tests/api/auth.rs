@@ -1,6 +1,8 @@
 use liftmask::auth::Role;
 
-use crate::helpers::{PASSWORD, SpawnOptions, spawn_app, spawn_app_with};
+use liftmask::db::audit_log;
+
+use crate::helpers::{CookieBrowser, PASSWORD, SpawnOptions, spawn_app, spawn_app_with};
 
 #[actix_web::test]
 async fn pages_redirect_to_login_without_a_session() {
@@ -135,6 +137,24 @@ async fn sessions_expire() {
 }
 
 #[actix_web::test]
+async fn a_cookie_copied_before_logout_no_longer_opens_pages() {
+    let app = spawn_app().await;
+    app.create_user("ann@example.com", Role::Growth);
+    let mut browser = CookieBrowser::new(&app);
+    assert_eq!(browser.login("ann@example.com", PASSWORD).await, 303);
+    assert!(browser.opens_dashboard().await);
+    let stolen = browser.cookie.clone();
+    let mut thief = CookieBrowser::with_cookie(&app, &stolen);
+    assert!(thief.opens_dashboard().await, "the copy works while the session is open");
+    let res = browser.post("/logout", "/", &[]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    let mut thief = CookieBrowser::with_cookie(&app, &stolen);
+    let res = thief.get("/").await;
+    assert_eq!(res.status().as_u16(), 303, "a replayed cookie must not open / after logout");
+    assert_eq!(res.headers()["location"], "/login?next=%2F");
+}
+
+#[actix_web::test]
 async fn logout_ends_the_session() {
     let app = spawn_app().await;
     app.login_as(Role::Growth).await;
@@ -165,6 +185,181 @@ async fn login_attempts_are_rate_limited() {
         .post_form("/login", &[("email", "x@example.com"), ("password", "wrong password")])
         .await;
     assert_eq!(res.status().as_u16(), 429);
+}
+
+#[actix_web::test]
+async fn one_account_is_rate_limited_across_addresses() {
+    // Every request comes from 127.0.0.1, a trusted proxy here, so X-Forwarded-For gives each
+    // attempt its own client address: only the per-account quota can stop them.
+    let app = spawn_app_with(SpawnOptions {
+        login_attempts_per_minute: 2,
+        login_attempts_per_account_per_minute: 3,
+        trusted_proxies: vec!["127.0.0.1"],
+        ..SpawnOptions::default()
+    })
+    .await;
+    app.create_user("ann@example.com", Role::Growth);
+    let mut browser = CookieBrowser::new(&app);
+    let attempt = |ip: &'static str, email: &'static str, password: &'static str| {
+        (ip, [("email", email), ("password", password)])
+    };
+    for ip in ["198.51.100.1", "198.51.100.2", "198.51.100.3"] {
+        let (ip, form) = attempt(ip, "ann@example.com", "wrong password");
+        let res = browser.post_with("/login", "/login", &form, &[("x-forwarded-for", ip)]).await;
+        assert_eq!(res.status().as_u16(), 401, "attempt from {ip}");
+    }
+    let (ip, form) = attempt("198.51.100.4", "ann@example.com", PASSWORD);
+    let res = browser.post_with("/login", "/login", &form, &[("x-forwarded-for", ip)]).await;
+    assert_eq!(res.status().as_u16(), 429, "a fourth attempt at the account within the minute");
+    let (ip, form) = attempt("198.51.100.5", "bob@example.com", "wrong password");
+    let res = browser.post_with("/login", "/login", &form, &[("x-forwarded-for", ip)]).await;
+    assert_eq!(res.status().as_u16(), 401, "other accounts are not locked");
+}
+
+#[actix_web::test]
+async fn forwarded_for_from_an_untrusted_peer_does_not_dodge_the_address_limit() {
+    let app =
+        spawn_app_with(SpawnOptions { login_attempts_per_minute: 2, ..SpawnOptions::default() })
+            .await;
+    let mut browser = CookieBrowser::new(&app);
+    let mut statuses = Vec::new();
+    for (i, ip) in ["198.51.100.1", "198.51.100.2", "198.51.100.3"].into_iter().enumerate() {
+        let email = format!("user{i}@example.com");
+        let form = [("email", email.as_str()), ("password", "wrong password")];
+        let res = browser.post_with("/login", "/login", &form, &[("x-forwarded-for", ip)]).await;
+        statuses.push(res.status().as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 429]);
+}
+
+#[actix_web::test]
+async fn the_next_parameter_only_leads_to_paths_on_this_site() {
+    let app = spawn_app().await;
+    app.create_user("ann@example.com", Role::Viewer);
+    for (next, expected) in [
+        ("/masters?page=2", "/masters?page=2"),
+        ("/%09/evil.example", "/"),
+        ("/\t/evil.example", "/"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("/\\/evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("javascript:alert(1)", "/"),
+        ("/%5Cevil.example", "/"),
+        ("/%2F/evil.example", "/"),
+        ("/\r\nSet-Cookie: x=1", "/"),
+    ] {
+        let mut browser = CookieBrowser::new(&app);
+        let form = [("email", "ann@example.com"), ("password", PASSWORD), ("next", next)];
+        let res = browser.post("/login", "/login", &form).await;
+        assert_eq!(res.status().as_u16(), 303);
+        assert_eq!(res.headers()["location"], expected, "next = {next:?}");
+    }
+    // The issue's probe: the login page itself must not carry the tab into its form.
+    let html = app.get_html("/login?next=/%09/evil.example").await;
+    let doc = scraper::Html::parse_document(&html);
+    let sel = scraper::Selector::parse(r#"input[name="next"]"#).unwrap();
+    assert_eq!(doc.select(&sel).next().unwrap().value().attr("value"), Some("/"));
+    let html = app.get_html("/login?next=/variants/7").await;
+    assert!(html.contains("&#x2F;variants&#x2F;7"), "a local next is kept");
+}
+
+#[actix_web::test]
+async fn a_disabled_user_cannot_log_in_nor_use_old_cookies_or_tokens() {
+    let app = spawn_app().await;
+    app.create_user("ann@example.com", Role::Growth);
+    let token = app.token_for("ann@example.com");
+    let mut ann = CookieBrowser::new(&app);
+    assert_eq!(ann.login("ann@example.com", PASSWORD).await, 303);
+    let cookie = ann.cookie.clone();
+    app.login_as(Role::Admin).await;
+    let ann_id = user_id(&app, "ann@example.com");
+    let res = app.post_form(&format!("/admin/users/{ann_id}/disable"), &[]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert!(!CookieBrowser::with_cookie(&app, &cookie).opens_dashboard().await);
+    let res = app.client.get(app.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+    // Refused exactly like a wrong password: same status, same words.
+    let mut again = CookieBrowser::new(&app);
+    let res = again
+        .post("/login", "/login", &[("email", "ann@example.com"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(res.status().as_u16(), 401);
+    assert!(res.text().await.unwrap().contains("Invalid e-mail or password"));
+    // Enabled again, the password works and the old token too (it was never revoked).
+    let res = app.post_form(&format!("/admin/users/{ann_id}/enable"), &[]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(CookieBrowser::new(&app).login("ann@example.com", PASSWORD).await, 303);
+    let res = app.client.get(app.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    // An admin cannot lock themselves out.
+    let admin_id = user_id(&app, "admin@example.com");
+    let res = app.post_form(&format!("/admin/users/{admin_id}/disable"), &[]).await;
+    assert_eq!(res.status().as_u16(), 409);
+}
+
+#[actix_web::test]
+async fn failed_logins_and_admin_actions_are_audited_with_their_actor() {
+    let app = spawn_app().await;
+    app.create_user("ann@example.com", Role::Growth);
+    let mut browser = CookieBrowser::new(&app);
+    for (email, password) in
+        [("ann@example.com", "wrong password"), ("ghost@example.com", PASSWORD)]
+    {
+        let res =
+            browser.post("/login", "/login", &[("email", email), ("password", password)]).await;
+        assert_eq!(res.status().as_u16(), 401);
+    }
+    app.login_as(Role::Admin).await;
+    let admin = user_id(&app, "admin@example.com");
+    let ann = user_id(&app, "ann@example.com");
+    let res = app
+        .post_form(
+            "/admin/users",
+            &[("email", "cd@example.com"), ("role", "viewer"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let cd = user_id(&app, "cd@example.com");
+    app.post_form(&format!("/admin/users/{cd}/role"), &[("role", "creative_director")]).await;
+    app.post_form(&format!("/admin/users/{ann}/disable"), &[]).await;
+    app.post_form(&format!("/admin/users/{ann}/enable"), &[]).await;
+    let res = app.post_form(&format!("/admin/users/{ann}/password"), &[("mode", "generate")]).await;
+    assert_eq!(res.status().as_u16(), 200);
+
+    let log = app
+        .state
+        .pool
+        .run(|c| audit_log::recent(c, 100).map_err(liftmask::db::DbError::from))
+        .unwrap();
+    let find = |action: &str, subject: &str| {
+        log.iter()
+            .find(|e| e.action == action && e.subject == subject)
+            .unwrap_or_else(|| panic!("no {action} on {subject} in {log:#?}"))
+    };
+    let wrong = find("login.failed", &format!("user:{ann}"));
+    assert!(wrong.detail.starts_with("wrong password from 127.0.0.1"), "{}", wrong.detail);
+    assert_eq!(wrong.user_id, None, "nobody is authenticated when a login fails");
+    let ghost = find("login.failed", "email:ghost@example.com");
+    assert!(ghost.detail.starts_with("unknown e-mail"), "{}", ghost.detail);
+    for (action, subject) in [
+        ("user.create", cd),
+        ("user.role", cd),
+        ("user.disable", ann),
+        ("user.enable", ann),
+        ("user.password_reset", ann),
+    ] {
+        assert_eq!(find(action, &format!("user:{subject}")).user_id, Some(admin), "{action}");
+    }
+}
+
+fn user_id(app: &crate::helpers::TestApp, email: &str) -> i32 {
+    app.state
+        .pool
+        .run(|c| liftmask::db::users::find_by_email(c, email).map_err(liftmask::db::DbError::from))
+        .unwrap()
+        .unwrap()
+        .id
 }
 
 #[actix_web::test]

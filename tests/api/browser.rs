@@ -207,6 +207,15 @@ async fn paint_a_mask_erase_and_approve_in_a_real_browser() {
     let outside = driver.js("return document.getElementById('audit-outside').textContent").await;
     assert_eq!(outside, json!("0 px"));
     let variant_path = driver.js("return location.pathname").await.as_str().unwrap().to_owned();
+    // Approval happens only from review: the creator sends it there first.
+    driver.click("#send-to-review").await;
+    driver
+        .wait_for(
+            "in review",
+            "return (document.getElementById('variant-status')||{}).textContent === 'in review'",
+            20,
+        )
+        .await;
 
     driver.login(&base, "director@example.com").await;
     driver.goto(&format!("{base}{variant_path}")).await;

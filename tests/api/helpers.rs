@@ -35,12 +35,22 @@ pub struct TestApp {
 pub struct SpawnOptions {
     pub session_ttl_secs: u64,
     pub login_attempts_per_minute: u32,
+    pub login_attempts_per_account_per_minute: u32,
+    pub trusted_proxies: Vec<&'static str>,
+    pub allow_self_approval: bool,
     pub workers: usize,
 }
 
 impl Default for SpawnOptions {
     fn default() -> Self {
-        Self { session_ttl_secs: 3600, login_attempts_per_minute: 1000, workers: 0 }
+        Self {
+            session_ttl_secs: 3600,
+            login_attempts_per_minute: 1000,
+            login_attempts_per_account_per_minute: 1000,
+            trusted_proxies: Vec::new(),
+            allow_self_approval: false,
+            workers: 0,
+        }
     }
 }
 
@@ -101,6 +111,9 @@ pub async fn spawn_app_with(opts: SpawnOptions) -> TestApp {
         db_pool_size: 4,
         session_ttl_secs: opts.session_ttl_secs,
         login_attempts_per_minute: opts.login_attempts_per_minute,
+        login_attempts_per_account_per_minute: opts.login_attempts_per_account_per_minute,
+        trusted_proxies: opts.trusted_proxies.iter().map(|p| p.parse().expect("proxy")).collect(),
+        review: liftmask::config::ReviewSettings { allow_self_approval: opts.allow_self_approval },
         workers: opts.workers,
         ..Settings::default()
     };
@@ -341,5 +354,97 @@ impl TestApp {
             self.create_user(&email, role);
         }
         self.login(&email).await;
+    }
+}
+
+/// A browser whose session cookie is a plain string, so a test can copy it and replay it later
+/// (the way an attacker with a stolen cookie would).
+pub struct CookieBrowser {
+    pub http: reqwest::Client,
+    pub address: String,
+    pub cookie: String,
+}
+
+impl CookieBrowser {
+    /// A browser with no cookie yet.
+    pub fn new(app: &TestApp) -> Self {
+        Self::with_cookie(app, "")
+    }
+
+    /// A browser presenting `cookie` (e.g. one copied from another browser).
+    pub fn with_cookie(app: &TestApp, cookie: &str) -> Self {
+        let http = reqwest::Client::builder().redirect(Policy::none()).build().expect("client");
+        Self { http, address: app.address.clone(), cookie: cookie.to_owned() }
+    }
+
+    fn keep_cookie(&mut self, res: &reqwest::Response) {
+        for v in res.headers().get_all("set-cookie") {
+            let v = v.to_str().expect("ascii cookie");
+            if let Some(pair) = v.split(';').next().filter(|p| p.starts_with("liftmask_session=")) {
+                self.cookie = pair.to_owned();
+            }
+        }
+    }
+
+    /// GETs `path` with the cookie (headers such as `X-Forwarded-For` in `extra`).
+    pub async fn get(&mut self, path: &str) -> reqwest::Response {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.address))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .expect("request");
+        self.keep_cookie(&res);
+        res
+    }
+
+    /// POSTs a form with the CSRF token of `csrf_page`, plus `headers`.
+    pub async fn post_with(
+        &mut self,
+        path: &str,
+        csrf_page: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let html = self.get(csrf_page).await.text().await.expect("body");
+        let token = extract_csrf(&html).unwrap_or_else(|| panic!("no csrf_token on {csrf_page}"));
+        let mut all = fields.to_vec();
+        all.push(("csrf_token", &token));
+        let mut req =
+            self.http.post(format!("{}{path}", self.address)).header("cookie", &self.cookie);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = req.form(&all).send().await.expect("request");
+        self.keep_cookie(&res);
+        res
+    }
+
+    /// POSTs a form with the CSRF token of `csrf_page`.
+    pub async fn post(
+        &mut self,
+        path: &str,
+        csrf_page: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        self.post_with(path, csrf_page, fields, &[]).await
+    }
+
+    /// Logs in; returns the status (303 on success).
+    pub async fn login(&mut self, email: &str, password: &str) -> u16 {
+        self.post("/login", "/login", &[("email", email), ("password", password)])
+            .await
+            .status()
+            .as_u16()
+    }
+
+    /// Whether the cookie opens the dashboard (200) rather than redirecting to the login (303).
+    pub async fn opens_dashboard(&mut self) -> bool {
+        match self.get("/").await.status().as_u16() {
+            200 => true,
+            303 => false,
+            other => panic!("GET / gave {other}"),
+        }
     }
 }

@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod account;
 mod ad_mappings;
 mod auth;
 mod browser;

@@ -29,6 +29,62 @@ async fn rendered_variant(
     id
 }
 
+async fn submit(app: &crate::helpers::TestApp, token: &str, id: i64) -> u16 {
+    let url = app.url(&format!("/api/v1/variants/{id}/submit"));
+    app.client.post(url).bearer_auth(token).send().await.unwrap().status().as_u16()
+}
+
+async fn approve(app: &crate::helpers::TestApp, token: &str, id: i64) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/api/v1/variants/{id}/review")))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"decision": "approve"}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn four_eyes_the_creator_cannot_approve_their_own_variant() {
+    let app = spawn_app().await;
+    let director = app.api_user(Role::CreativeDirector);
+    let admin = app.api_user(Role::Admin);
+    let master = app.api_master(&director, fixture_png("astronaut.png", 96, 64), "Astronaut").await;
+    let id = rendered_variant(&app, &director, master, "plain", (30, 20, 20, 20)).await;
+    assert_eq!(submit(&app, &director, id).await, 200);
+    let res = approve(&app, &director, id).await;
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(res.text().await.unwrap().contains("another reviewer"));
+    let res = approve(&app, &admin, id).await;
+    assert_eq!(res.status().as_u16(), 200, "a second pair of eyes approves");
+    // The creator may still reject their own work.
+    let other = rendered_variant(&app, &director, master, "dark", (10, 10, 20, 20)).await;
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/variants/{other}/review")))
+        .bearer_auth(&director)
+        .json(&serde_json::json!({"decision": "reject"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+}
+
+#[actix_web::test]
+async fn a_one_person_team_may_allow_self_approval() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::SpawnOptions {
+        allow_self_approval: true,
+        ..Default::default()
+    })
+    .await;
+    let director = app.api_user(Role::CreativeDirector);
+    let master = app.api_master(&director, fixture_png("astronaut.png", 96, 64), "Astronaut").await;
+    let id = rendered_variant(&app, &director, master, "plain", (30, 20, 20, 20)).await;
+    assert_eq!(approve(&app, &director, id).await.status().as_u16(), 409, "still not from draft");
+    assert_eq!(submit(&app, &director, id).await, 200);
+    assert_eq!(approve(&app, &director, id).await.status().as_u16(), 200);
+}
+
 #[actix_web::test]
 async fn only_directors_and_admins_approve_and_history_is_kept() {
     let app = spawn_app().await;
@@ -52,6 +108,10 @@ async fn only_directors_and_admins_approve_and_history_is_kept() {
         .await
         .unwrap();
     assert_eq!(bad.status().as_u16(), 400);
+    let res = app.client.post(&url).bearer_auth(&director).json(&body).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 409, "no approval straight from draft");
+    assert!(res.text().await.unwrap().contains("send it to review first"));
+    assert_eq!(submit(&app, &growth, id).await, 200);
     let res = app.client.post(&url).bearer_auth(&director).json(&body).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(res.json::<serde_json::Value>().await.unwrap()["status"], "approved");
@@ -124,4 +184,40 @@ async fn three_rejections_of_the_same_region_hit_the_hallucination_ceiling() {
     let other = rendered_variant(&app, &growth, master, "elsewhere", (0, 0, 16, 16)).await;
     assert!(!app.get_html(&format!("/variants/{other}")).await.contains("hallucination ceiling"));
     assert!(last > 0);
+}
+
+/// The demo's one admin makes and approves its variants: seeding still ends with every variant
+/// approved, through review, although four eyes is on by default.
+#[actix_web::test]
+async fn demo_seeding_approves_its_variants_through_review() {
+    use liftmask::db::{DbError, reviews, variants};
+
+    let app = spawn_app().await;
+    assert!(!app.settings.review.allow_self_approval);
+    app.state.pool.run(liftmask::services::accounts::ensure_demo_admin).unwrap();
+    let ctx = liftmask::jobs::WorkerContext {
+        pool: app.state.pool.clone(),
+        blobs: app.state.blobs.clone(),
+        settings: std::sync::Arc::new(app.settings.clone()),
+    };
+    let summary = actix_web::web::block(move || {
+        let engine = liftmask::jobs::build_engine(&ctx.settings.engine).unwrap();
+        liftmask::services::demo::seed_if_empty(&ctx, engine.as_ref())
+    })
+    .await
+    .unwrap()
+    .unwrap()
+    .expect("an empty database gets the demo");
+    assert!(!summary.variant_ids.is_empty());
+    for id in summary.variant_ids {
+        let (v, history) = app
+            .state
+            .pool
+            .run(|c| Ok::<_, DbError>((variants::find(c, id)?, reviews::history(c, id)?)))
+            .unwrap();
+        assert_eq!(v.status, "approved", "{}", v.code);
+        let steps: Vec<_> =
+            history.iter().map(|h| (h.from_status.as_str(), h.to_status.as_str())).collect();
+        assert_eq!(steps, [("draft", "in_review"), ("in_review", "approved")], "{}", v.code);
+    }
 }

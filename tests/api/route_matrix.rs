@@ -31,6 +31,14 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("get", "/admin/users", Page(Administer)),
     ("post", "/admin/users", Page(Administer)),
     ("post", "/admin/users/{id}/role", Page(Administer)),
+    ("post", "/admin/users/{id}/disable", Page(Administer)),
+    ("post", "/admin/users/{id}/enable", Page(Administer)),
+    ("post", "/admin/users/{id}/password", Page(Administer)),
+    ("get", "/account", AnyUser),
+    ("post", "/account/password", AnyUser),
+    ("post", "/account/sessions/end-all", AnyUser),
+    ("post", "/account/tokens", AnyUser),
+    ("post", "/account/tokens/{id}/revoke", AnyUser),
     ("get", "/api/v1/me", Api(View)),
     ("get", "/imports", Page(View)),
     ("get", "/imports/new", Page(ImportData)),
@@ -79,6 +87,7 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("get", "/api/v1/variants/{id}", Api(View)),
     ("get", "/api/v1/variants/{id}/image", Api(View)),
     ("post", "/api/v1/variants/{id}/review", Api(Review)),
+    ("post", "/api/v1/variants/{id}/submit", Api(EditCreative)),
     ("get", "/api/v1/jobs/{id}", Api(View)),
 ];
 
@@ -116,7 +125,8 @@ struct Caller {
     token: Option<String>,
 }
 
-async fn caller(app: &TestApp, role: Option<Role>) -> Caller {
+/// A fresh caller; `tag` keeps the users of different callers apart.
+async fn caller(app: &TestApp, role: Option<Role>, tag: &str) -> Caller {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
@@ -126,7 +136,7 @@ async fn caller(app: &TestApp, role: Option<Role>) -> Caller {
     let mut csrf = extract_csrf(&login_page).unwrap();
     let mut token = None;
     if let Some(role) = role {
-        let email = format!("matrix-{}@example.com", role.as_str());
+        let email = format!("matrix-{tag}-{}@example.com", role.as_str());
         app.create_user(&email, role);
         let res = client
             .post(app.url("/login"))
@@ -177,15 +187,28 @@ async fn every_route_checks_the_role_the_matrix_gives_it() {
     assert!(stale.is_empty(), "matrix entries for routes that no longer exist: {stale:?}");
 
     let app = spawn_app().await;
-    let mut callers = vec![caller(&app, None).await];
-    for role in Role::ALL {
-        callers.push(caller(&app, Some(role)).await);
-    }
+    let all_callers = |tag: String| {
+        let app = &app;
+        async move {
+            let mut callers = vec![caller(app, None, &tag).await];
+            for role in Role::ALL {
+                callers.push(caller(app, Some(role), &tag).await);
+            }
+            callers
+        }
+    };
+    let shared = all_callers("shared".into()).await;
     let mut failures = Vec::new();
-    // Logging out ends the sessions the other routes need, so it goes last.
-    let (logout, others): (Vec<_>, Vec<_>) = MATRIX.iter().partition(|(_, p, _)| *p == "/logout");
-    for &&(method, path, access) in others.iter().chain(&logout) {
-        for who in &callers {
+    for (i, &(method, path, access)) in MATRIX.iter().enumerate() {
+        // A route that ends the caller's session gets callers of its own.
+        let own;
+        let callers = if path == "/logout" || path == "/account/sessions/end-all" {
+            own = all_callers(i.to_string()).await;
+            &own
+        } else {
+            &shared
+        };
+        for who in callers {
             let (status, location) = status_of(&app, who, method, path).await;
             let to_login = status == 303 && location.starts_with("/login");
             let allowed = match (access, who.role) {

@@ -126,10 +126,40 @@ pub async fn review(
     let id = path.into_inner();
     let body = super::json_body(body)?;
     let decision = Decision::parse(&body.decision)?;
+    let (pool, settings) = (state.pool.clone(), state.settings.clone());
+    let uid = user.0.id;
+    let v = web::block(move || {
+        pool.run(|c| {
+            review::decide(c, id, uid, decision, &body.comment, &settings.review)
+                .map_err(AppError::from)
+        })
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(variant_json(&v, None)))
+}
+
+/// The submit body.
+#[derive(Debug, Default, Deserialize)]
+pub struct SubmitBody {
+    #[serde(default)]
+    comment: String,
+}
+
+/// `POST /api/v1/variants/{id}/submit` with an optional `{comment}`: draft → in_review, as the
+/// page's "Send to review" does (approval happens only from review).
+pub async fn submit(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+    body: Option<web::Json<SubmitBody>>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::EditCreative)?;
+    let id = path.into_inner();
+    let comment = body.map(|b| b.into_inner().comment).unwrap_or_default();
     let pool = state.pool.clone();
     let uid = user.0.id;
     let v = web::block(move || {
-        pool.run(|c| review::decide(c, id, uid, decision, &body.comment).map_err(AppError::from))
+        pool.run(|c| review::submit(c, id, uid, &comment).map_err(AppError::from))
     })
     .await??;
     Ok(HttpResponse::Ok().json(variant_json(&v, None)))

@@ -1,0 +1,132 @@
+//! The account page: change one's password, see and end one's sessions, manage one's API tokens.
+
+use actix_session::Session;
+use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use crate::auth::{CurrentUser, Permission, session};
+use crate::error::AppError;
+use crate::services::accounts::{self, TokenSpec};
+use crate::startup::AppState;
+use crate::web::{Page, redirect, render};
+
+/// The password form.
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+}
+
+/// The new-token form.
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    name: String,
+    /// Days until expiry; empty for none.
+    #[serde(default)]
+    expires_days: String,
+    /// A checkbox: present when ticked.
+    read_only: Option<String>,
+}
+
+/// `GET /account`.
+pub async fn show(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::View)?;
+    let (pool, id, current) = (state.pool.clone(), user.id, user.session_id);
+    let overview = web::block(move || pool.run(|c| accounts::overview(c, id, current))).await??;
+    let page = Page::new("account/show.html")
+        .with("overview", &overview)
+        .with("max_expiry_days", &accounts::MAX_EXPIRY_DAYS);
+    render(&req, Some(&user), page)
+}
+
+/// `POST /account/password`: needs the current password; ends every other session.
+pub async fn change_password(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::View)?;
+    let f = form.into_inner();
+    let (pool, id, keep) = (state.pool.clone(), user.id, user.session_id);
+    let ended = web::block(move || {
+        accounts::change_password(
+            &pool,
+            id,
+            &f.current_password,
+            &f.new_password,
+            &f.confirm_password,
+            keep,
+        )
+    })
+    .await??;
+    session::flash(
+        &session,
+        "success",
+        format!("Password changed; {ended} other sessions were logged out."),
+    );
+    Ok(redirect("/account"))
+}
+
+/// `POST /account/sessions/end-all`: logs out everywhere, this browser included.
+pub async fn end_all_sessions(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::View)?;
+    let (pool, id) = (state.pool.clone(), user.id);
+    web::block(move || pool.run(|c| accounts::end_all_sessions(c, id))).await??;
+    session::end(&session);
+    Ok(redirect("/login"))
+}
+
+/// `POST /account/tokens`: the new token is shown on this answer only.
+pub async fn create_token(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    form: web::Form<TokenForm>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::View)?;
+    let f = form.into_inner();
+    let expires_in_days = match f.expires_days.trim() {
+        "" => None,
+        days => Some(
+            days.parse::<u32>()
+                .map_err(|_| AppError::BadRequest(format!("`{days}` is not a number of days")))?,
+        ),
+    };
+    let (pool, id) = (state.pool.clone(), user.id);
+    let issued = web::block(move || {
+        let spec = TokenSpec { name: &f.name, expires_in_days, read_only: f.read_only.is_some() };
+        pool.run(|c| accounts::issue_token(c, Some(id), id, &spec))
+    })
+    .await??;
+    let page = Page::new("account/token_created.html")
+        .with("token", &issued.token)
+        .with("row", &issued.row);
+    let mut res = render(&req, Some(&user), page)?;
+    res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}
+
+/// `POST /account/tokens/{id}/revoke`.
+pub async fn revoke_token(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    session: Session,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::View)?;
+    let (pool, id, token_id) = (state.pool.clone(), user.id, path.into_inner());
+    web::block(move || pool.run(|c| accounts::revoke_token(c, id, token_id))).await??;
+    session::flash(&session, "success", "Token revoked: it no longer opens the API.");
+    Ok(redirect("/account"))
+}
