@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod experiments;
 pub mod experiments_bench;
+pub mod grade;
 pub mod imaging;
 pub mod import_bench;
 pub mod imports;

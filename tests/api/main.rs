@@ -9,6 +9,7 @@ mod ad_mappings;
 mod auth;
 mod browser;
 mod experiments;
+mod grade;
 mod health;
 mod imports;
 mod jobs;
