@@ -171,7 +171,7 @@ async fn a_grey_card_graded_warmer_turns_red_up_and_blue_down() {
     assert!(n > 5000, "{n}");
     let before = mean_lab(&parent, |x, y| alpha.get_pixel(x, y)[0] == 255);
     let after = mean_lab(&result, |x, y| alpha.get_pixel(x, y)[0] == 255);
-    assert!(after.b > before.b + 5.0, "b* {} → {}", before.b, after.b);
+    assert!(after.b > before.b + 3.0, "b* {} → {}", before.b, after.b);
     assert!((after.l - before.l).abs() < 1.5, "L* {} → {}", before.l, after.l);
     eprintln!(
         "warmer grey card: b* {:.2} → {:.2}, L* {:.2} → {:.2}",

@@ -227,7 +227,8 @@ pub fn grade(img: &RgbImage, alpha: &GrayImage, g: &Grade) -> Result<Graded, Gra
             let ring =
                 lab_stats(img, &ring_alpha(alpha, width), 255).ok_or(GradeError::NoRing(width))?;
             let before = lab_stats(img, alpha, core).ok_or(GradeError::EmptyMask)?;
-            Some((width, ring, before, LabTransfer::between(&before, &ring)))
+            let transfer = LabTransfer::between(&before, &ring).refined(img, alpha, core, &ring);
+            Some((width, ring, before, transfer))
         }
         None => None,
     };
