@@ -57,6 +57,7 @@ fn mean_lab(img: &RgbImage, pick: impl Fn(u32, u32) -> bool) -> Lab {
 }
 
 /// Creates a variant, asserts 201 and returns its id.
+#[expect(clippy::too_many_arguments, reason = "mirrors the multipart fields of the API")]
 async fn create(
     app: &TestApp,
     token: &str,

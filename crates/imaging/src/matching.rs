@@ -159,8 +159,8 @@ impl LabTransfer {
             if short.iter().all(|d| d.abs() < 0.05) {
                 break;
             }
-            for c in 0..3 {
-                self.offset[c] += short[c] as f32;
+            for (offset, d) in self.offset.iter_mut().zip(short) {
+                *offset += d as f32;
             }
         }
         self
