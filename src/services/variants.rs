@@ -361,7 +361,10 @@ pub fn create(
         (_, false) => None,
     };
     let mut warnings = Vec::new();
-    if let Some(w) = edge_warning(&parent.image, &mask, params.grow_for(op)) {
+    // A grade inpaints nothing, so a tight mask on an edge is what grading a product needs.
+    if op != Operation::Grade
+        && let Some(w) = edge_warning(&parent.image, &mask, params.grow_for(op))
+    {
         warnings.push(w);
     }
     let mask_sha = blobs.put(&imaging::png_gray(&mask)?)?;

@@ -128,7 +128,8 @@
     for (var i = 3; i < d.length; i += 4) if (d[i] > 127) on++;
     stats.textContent = on ? (100 * on / (W * H)).toFixed(2) + " % of the image painted (" + on + " px)" : "Nothing painted yet.";
     var step = on ? edgeCheck(d) : 0;
-    if (step > 40 && Number(grow.value) < 8) {
+    // A grade inpaints nothing: a tight mask on an edge is what grading a product needs.
+    if (step > 40 && Number(grow.value) < 8 && document.getElementById("v-operation").value !== "grade") {
       edgeWarn.textContent = "The mask border sits on a high-contrast edge (mean step " + step.toFixed(0) + "). Grow it by at least 8 px so the fill does not smear the edge back in.";
       edgeWarn.hidden = false;
     } else { edgeWarn.hidden = true; }
@@ -141,10 +142,11 @@
     document.getElementById("hex-field").hidden = op.value !== "recolor";
     document.getElementById("grade-field").hidden = op.value !== "grade";
     // A grade fades out like an adjustment layer: no grow, a soft edge (unless already changed).
-    if (op.value === "grade" && grow.value === "6" && feather.value === "4") { grow.value = "0"; feather.value = "8"; changed(); }
+    if (op.value === "grade" && grow.value === "6" && feather.value === "4") { grow.value = "0"; feather.value = "8"; }
+    changed();
     document.getElementById("reference-field").hidden = ["composite", "erase+composite", "import"].indexOf(op.value) < 0;
   }
-  op.addEventListener("change", opChanged); opChanged();
+  op.addEventListener("change", opChanged); opChanged(); // also the first changed()
 
   form.addEventListener("submit", function (e) {
     e.preventDefault();
@@ -172,5 +174,4 @@
         .catch(function (x) { err.textContent = x.message; err.hidden = false; button.disabled = false; });
     }, "image/png");
   });
-  changed();
 })();
