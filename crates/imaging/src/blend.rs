@@ -16,11 +16,6 @@ pub struct Window {
 }
 
 impl Window {
-    /// Whether `(x, y)` lies inside.
-    pub fn contains(&self, x: u32, y: u32) -> bool {
-        x >= self.x && y >= self.y && x - self.x < self.width && y - self.y < self.height
-    }
-
     /// Grown by `margin` px on each side, clipped to a `width`×`height` image.
     pub fn expand(self, margin: u32, width: u32, height: u32) -> Window {
         let x0 = self.x.saturating_sub(margin);
@@ -86,7 +81,6 @@ mod tests {
             GrayImage::from_fn(10, 8, |x, y| Luma([u8::from((3..6).contains(&x) && y == 4)]));
         let w = active_window(&alpha).unwrap();
         assert_eq!(w, Window { x: 3, y: 4, width: 3, height: 1 });
-        assert!(w.contains(5, 4) && !w.contains(6, 4));
         assert_eq!(w.expand(2, 10, 8), Window { x: 1, y: 2, width: 7, height: 5 });
         assert!(active_window(&GrayImage::new(4, 4)).is_none());
     }
