@@ -559,6 +559,7 @@ mod tests {
         let p = Params::parse("").unwrap();
         assert_eq!(p.seed_for(Operation::Fill), 1);
         assert_eq!(p.grow_for(Operation::Erase), 6);
+        assert_eq!((p.grow_for(Operation::Grade), p.feather_for(Operation::Grade)), (0, 8));
         assert!(Params::parse("{\"grwo\":3}").is_err());
     }
 
