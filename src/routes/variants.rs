@@ -10,8 +10,8 @@ use crate::auth::{CurrentUser, Permission, session};
 use crate::db::{jobs, master_variables, masters, reviews, variants};
 use crate::error::AppError;
 use crate::routes::masters::image_response;
-use crate::services::review;
 use crate::services::variants::{self as svc, Operation, ParentRef, Picture, VariantInput};
+use crate::services::{grade, review};
 use crate::startup::AppState;
 use crate::web::multipart::{Fields, read_fields};
 use crate::web::{Page, redirect, render};
@@ -147,6 +147,7 @@ pub async fn show(
             .with("history", &history)
             .with("duplicate_of", &duplicate_of)
             .with("ceiling", &ceiling)
+            .with("grade", &grade::describe(&v.params))
             .with("parent_url", &parent_url),
     )
 }

@@ -12,6 +12,7 @@ use crate::db::variants::{AuditUpdate, Variant};
 use crate::db::{DbConn, DbError, variants};
 use crate::services::audit::{self, Audit, Tolerance};
 use crate::services::composite;
+use crate::services::grade;
 use crate::services::imaging::{self, ImagingError};
 use crate::services::recolor::{self, HexColor};
 use crate::services::variants::{Operation, Params, ParentRef, VariantError, load_parent};
@@ -116,6 +117,12 @@ pub fn render(
             let plate = inpaint::run(engine, &parent, &mask, &opts)?.image;
             progress(0.6);
             place(&plate, &reference()?, &alpha, &limits)?
+        }
+        Operation::Grade => {
+            let out = grade::render(&parent, &alpha, &params)
+                .map_err(|e| RenderError::Invalid(format!("grade: {e}")))?;
+            delta_e = out.delta_e;
+            out.image
         }
         Operation::Import => inpaint::load_image(&reference()?, &limits)?,
     };

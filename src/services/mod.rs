@@ -11,6 +11,7 @@ pub mod demo;
 pub mod demo_reset;
 pub mod experiments;
 pub mod experiments_bench;
+pub mod grade;
 pub mod imaging;
 pub mod import_bench;
 pub mod import_uploads;

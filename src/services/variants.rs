@@ -11,6 +11,7 @@ use crate::blobs::{BlobError, BlobId, BlobStore};
 use crate::config::Settings;
 use crate::db::variants::{NewVariant, Variant};
 use crate::db::{DbConn, DbError, audit_log, jobs, master_variables, masters, variants};
+use crate::services::grade;
 use crate::services::imaging::{self, ImagingError};
 use crate::services::recolor::HexColor;
 
@@ -100,20 +101,24 @@ pub enum Operation {
     Import,
     /// Erase, then composite the reference onto the clean plate.
     EraseComposite,
+    /// Adjust light and colour inside the mask (exposure, white balance, tone, saturation, or a
+    /// match to the surroundings).
+    Grade,
 }
 
 impl Operation {
     /// Every operation, for forms.
-    pub const ALL: [Operation; 6] = [
+    pub const ALL: [Operation; 7] = [
         Operation::Erase,
         Operation::Fill,
         Operation::Recolor,
         Operation::Composite,
         Operation::EraseComposite,
+        Operation::Grade,
         Operation::Import,
     ];
 
-    /// Parses `erase|fill|recolor|composite|import|erase+composite`.
+    /// Parses `erase|fill|recolor|composite|import|erase+composite|grade`.
     pub fn parse(s: &str) -> Result<Self, VariantError> {
         Ok(match s.trim() {
             "erase" => Operation::Erase,
@@ -122,9 +127,10 @@ impl Operation {
             "composite" => Operation::Composite,
             "import" => Operation::Import,
             "erase+composite" => Operation::EraseComposite,
+            "grade" => Operation::Grade,
             other => {
                 return Err(VariantError::Invalid(format!(
-                    "unknown operation `{other}`: expected erase, fill, recolor, composite, import or erase+composite"
+                    "unknown operation `{other}`: expected erase, fill, recolor, composite, import, erase+composite or grade"
                 )));
             }
         })
@@ -139,6 +145,7 @@ impl Operation {
             Operation::Composite => "composite",
             Operation::Import => "import",
             Operation::EraseComposite => "erase+composite",
+            Operation::Grade => "grade",
         }
     }
 
@@ -173,6 +180,9 @@ pub struct Params {
     pub hex: Option<String>,
     /// Recolor only a*/b*, keeping the element's lightness.
     pub keep_lightness: Option<bool>,
+    /// The adjustments of a grade (absent for the other operations, and then not stored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grade: Option<::imaging::Grade>,
 }
 
 impl Params {
@@ -186,19 +196,21 @@ impl Params {
         })
     }
 
-    /// Grow in effect for `op`: recolor keeps to the element, the others cover its halo.
+    /// Grow in effect for `op`: recolor and grade keep to the element, the others cover its
+    /// halo.
     pub fn grow_for(&self, op: Operation) -> u32 {
         self.grow.unwrap_or(match op {
-            Operation::Recolor => 0,
+            Operation::Recolor | Operation::Grade => 0,
             Operation::Import => 4,
             _ => 6,
         })
     }
 
-    /// Feather in effect for `op`.
+    /// Feather in effect for `op`: a grade fades out softly, like an adjustment layer's mask.
     pub fn feather_for(&self, op: Operation) -> u32 {
         self.feather.unwrap_or(match op {
             Operation::Recolor => 1,
+            Operation::Grade => 8,
             Operation::Import => 0,
             _ => 4,
         })
@@ -324,6 +336,7 @@ pub fn create(
         })?;
         HexColor::parse(hex).map_err(|e| VariantError::Invalid(e.to_string()))?;
     }
+    grade::check(op, &params)?;
     let limits = imaging::limits(settings);
     let parent = load_parent(conn, blobs, settings, input.parent)?;
     let mask = inpaint::load_mask(&input.mask, &limits)?;
@@ -348,7 +361,10 @@ pub fn create(
         (_, false) => None,
     };
     let mut warnings = Vec::new();
-    if let Some(w) = edge_warning(&parent.image, &mask, params.grow_for(op)) {
+    // A grade inpaints nothing, so a tight mask on an edge is what grading a product needs.
+    if op != Operation::Grade
+        && let Some(w) = edge_warning(&parent.image, &mask, params.grow_for(op))
+    {
         warnings.push(w);
     }
     let mask_sha = blobs.put(&imaging::png_gray(&mask)?)?;
@@ -543,6 +559,7 @@ mod tests {
         let p = Params::parse("").unwrap();
         assert_eq!(p.seed_for(Operation::Fill), 1);
         assert_eq!(p.grow_for(Operation::Erase), 6);
+        assert_eq!((p.grow_for(Operation::Grade), p.feather_for(Operation::Grade)), (0, 8));
         assert!(Params::parse("{\"grwo\":3}").is_err());
     }
 

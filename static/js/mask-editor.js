@@ -1,6 +1,7 @@
 // Mask editor: brush, eraser and rectangle on a canvas over the parent image, with invert,
 // undo/redo, a live preview of the grown + feathered mask, and a warning when the mask border
-// sits on a high-contrast edge. The mask is submitted as a PNG (alpha = painted) with the form.
+// sits on a high-contrast edge. The mask is submitted as a PNG (alpha = painted) with the form;
+// each change of the final mask is announced as a `maskchange` event on the stage.
 (function () {
   "use strict";
   var stage = document.getElementById("editor-stage");
@@ -83,10 +84,9 @@
   document.getElementById("mask-redo").addEventListener("click", function () { if (!redo.length) return; undo.push(snapshot()); ctx.putImageData(redo.pop(), 0, 0); changed(); });
   [grow, feather, showPreview].forEach(function (el) { el.addEventListener("input", changed); });
 
-  // Grow = the mask stamped at offsets on rings up to the radius; feather = a blur of that.
-  function drawPreview() {
-    pctx.clearRect(0, 0, W, H);
-    if (!showPreview.checked) return;
+  // The final mask as the server prepares it, approximately: grow = the mask stamped at offsets
+  // on rings up to the radius; feather = a blur of that. Its alpha channel is the mask.
+  function finalMask() {
     var g = Number(grow.value), f = Number(feather.value);
     var tmp = document.createElement("canvas"); tmp.width = W; tmp.height = H;
     var t = tmp.getContext("2d");
@@ -94,8 +94,19 @@
     for (var r = 1; r <= g; r += Math.max(1, Math.floor(g / 4))) {
       for (var k = 0; k < 16; k++) { var a = k * Math.PI / 8; t.drawImage(canvas, Math.cos(a) * r, Math.sin(a) * r); }
     }
-    pctx.filter = f > 0 ? "blur(" + (f / 2) + "px)" : "none";
-    pctx.globalAlpha = 0.6; pctx.drawImage(tmp, 0, 0); pctx.globalAlpha = 1; pctx.filter = "none";
+    var out = document.createElement("canvas"); out.width = W; out.height = H;
+    var o = out.getContext("2d", { willReadFrequently: true });
+    o.filter = f > 0 ? "blur(" + (f / 2) + "px)" : "none"; o.drawImage(tmp, 0, 0); o.filter = "none";
+    return out;
+  }
+
+  // Tells other editor scripts (the grade preview) about the new final mask, then tints it.
+  function drawPreview() {
+    var mask = finalMask();
+    stage.dispatchEvent(new CustomEvent("maskchange", { detail: { mask: mask } }));
+    pctx.clearRect(0, 0, W, H);
+    if (!showPreview.checked) return;
+    pctx.globalAlpha = 0.6; pctx.drawImage(mask, 0, 0); pctx.globalAlpha = 1;
     pctx.globalCompositeOperation = "source-in"; pctx.fillStyle = "rgba(30,120,255,0.6)"; pctx.fillRect(0, 0, W, H);
     pctx.globalCompositeOperation = "source-over";
   }
@@ -117,7 +128,8 @@
     for (var i = 3; i < d.length; i += 4) if (d[i] > 127) on++;
     stats.textContent = on ? (100 * on / (W * H)).toFixed(2) + " % of the image painted (" + on + " px)" : "Nothing painted yet.";
     var step = on ? edgeCheck(d) : 0;
-    if (step > 40 && Number(grow.value) < 8) {
+    // A grade inpaints nothing: a tight mask on an edge is what grading a product needs.
+    if (step > 40 && Number(grow.value) < 8 && document.getElementById("v-operation").value !== "grade") {
       edgeWarn.textContent = "The mask border sits on a high-contrast edge (mean step " + step.toFixed(0) + "). Grow it by at least 8 px so the fill does not smear the edge back in.";
       edgeWarn.hidden = false;
     } else { edgeWarn.hidden = true; }
@@ -128,15 +140,20 @@
   var op = document.getElementById("v-operation");
   function opChanged() {
     document.getElementById("hex-field").hidden = op.value !== "recolor";
+    document.getElementById("grade-field").hidden = op.value !== "grade";
+    // A grade fades out like an adjustment layer: no grow, a soft edge (unless already changed).
+    if (op.value === "grade" && grow.value === "6" && feather.value === "4") { grow.value = "0"; feather.value = "8"; }
+    changed();
     document.getElementById("reference-field").hidden = ["composite", "erase+composite", "import"].indexOf(op.value) < 0;
   }
-  op.addEventListener("change", opChanged); opChanged();
+  op.addEventListener("change", opChanged); opChanged(); // also the first changed()
 
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     var err = document.getElementById("form-error"); err.hidden = true;
     var params = { grow: Number(grow.value), feather: Number(feather.value), seed: Number(document.getElementById("v-seed").value || 0) };
     if (op.value === "recolor") params.hex = document.getElementById("v-hex").value;
+    if (op.value === "grade") params.grade = JSON.parse(document.getElementById("v-grade").value || "{}");
     document.getElementById("v-params").value = JSON.stringify(params);
     var button = document.getElementById("variant-submit"); button.disabled = true;
     canvas.toBlob(function (blob) {
@@ -157,5 +174,4 @@
         .catch(function (x) { err.textContent = x.message; err.hidden = false; button.disabled = false; });
     }, "image/png");
   });
-  changed();
 })();

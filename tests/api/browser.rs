@@ -17,7 +17,7 @@ use crate::helpers::{PASSWORD, SpawnOptions, fixture_png, spawn_app_with};
 /// The W3C WebDriver web-element identifier key.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     http: reqwest::Client,
     session: String,
@@ -40,7 +40,7 @@ fn which(name: &str) -> Option<std::path::PathBuf> {
 }
 
 impl Driver {
-    async fn start() -> Driver {
+    pub(crate) async fn start() -> Driver {
         let driver = which("chromedriver").unwrap_or_else(|| {
             panic!("chromedriver not found on PATH: install Debian's `chromium` and `chromium-driver` (see .ci/run)")
         });
@@ -96,7 +96,7 @@ impl Driver {
         Driver { child, http, session: format!("{base}/session/{id}"), _profile: profile }
     }
 
-    async fn cmd(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+    pub(crate) async fn cmd(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
         let req = self.http.request(method, format!("{}{}", self.session, path));
         let req = if body.is_null() { req } else { req.json(&body) };
         let res: Value = req.send().await.unwrap().json().await.unwrap();
@@ -104,11 +104,11 @@ impl Driver {
         res["value"].clone()
     }
 
-    async fn goto(&self, url: &str) {
+    pub(crate) async fn goto(&self, url: &str) {
         self.cmd(reqwest::Method::POST, "/url", json!({ "url": url })).await;
     }
 
-    async fn find(&self, css: &str) -> String {
+    pub(crate) async fn find(&self, css: &str) -> String {
         let v = self
             .cmd(
                 reqwest::Method::POST,
@@ -119,23 +119,23 @@ impl Driver {
         v[ELEMENT].as_str().unwrap().to_owned()
     }
 
-    async fn type_into(&self, css: &str, text: &str) {
+    pub(crate) async fn type_into(&self, css: &str, text: &str) {
         let el = self.find(css).await;
         self.cmd(reqwest::Method::POST, &format!("/element/{el}/value"), json!({ "text": text }))
             .await;
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         let el = self.find(css).await;
         self.cmd(reqwest::Method::POST, &format!("/element/{el}/click"), json!({})).await;
     }
 
-    async fn js(&self, script: &str) -> Value {
+    pub(crate) async fn js(&self, script: &str) -> Value {
         self.cmd(reqwest::Method::POST, "/execute/sync", json!({ "script": script, "args": [] }))
             .await
     }
 
-    async fn wait_for(&self, what: &str, script: &str, secs: u64) {
+    pub(crate) async fn wait_for(&self, what: &str, script: &str, secs: u64) {
         let started = Instant::now();
         while self.js(script).await != json!(true) {
             let url = self.js("return location.href").await;
@@ -147,7 +147,7 @@ impl Driver {
         }
     }
 
-    async fn login(&self, app: &str, email: &str) {
+    pub(crate) async fn login(&self, app: &str, email: &str) {
         self.cmd(reqwest::Method::DELETE, "/cookie", Value::Null).await;
         self.goto(&format!("{app}/login")).await;
         self.type_into("#email", email).await;
