@@ -13,6 +13,7 @@ pub mod experiment_arms;
 pub mod experiments;
 pub mod imports;
 pub mod jobs;
+pub mod mask_ceilings;
 pub mod master_variables;
 pub mod masters;
 pub mod performance_rows;
@@ -20,6 +21,7 @@ pub mod reporting;
 pub mod reviews;
 pub mod schema;
 pub mod users;
+pub mod variant_pictures;
 pub mod variants;
 pub mod workspaces;
 

@@ -102,6 +102,8 @@ pub async fn spawn_app_with(opts: SpawnOptions) -> TestApp {
         session_ttl_secs: opts.session_ttl_secs,
         login_attempts_per_minute: opts.login_attempts_per_minute,
         workers: opts.workers,
+        // The test binary is not liftmask: worker processes run the built binary.
+        worker_exe: Some(env!("CARGO_BIN_EXE_liftmask").into()),
         ..Settings::default()
     };
     let app = Application::build(settings.clone()).expect("build app");
@@ -126,6 +128,8 @@ pub async fn spawn_app_with(opts: SpawnOptions) -> TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        // Worker processes first, so that none is left polling a dropped database.
+        self.state.supervisor.shutdown();
         if let Some((base, name)) = self.pg_database.take()
             && let Ok(mut admin) = PgConnection::establish(&base)
         {
@@ -292,7 +296,8 @@ impl TestApp {
             .expect("request")
     }
 
-    /// Runs queued jobs to completion on this thread with the default engine; returns how many ran.
+    /// Runs queued jobs to completion in this process with the default engine, on a plain thread
+    /// (imports run polars, which refuses the test's runtime thread); returns how many ran.
     pub fn run_jobs(&self) -> usize {
         let ctx = liftmask::jobs::WorkerContext {
             pool: self.state.pool.clone(),
@@ -300,14 +305,20 @@ impl TestApp {
             settings: std::sync::Arc::new(self.settings.clone()),
         };
         let engine = liftmask::jobs::build_engine(&self.settings.engine).expect("engine");
-        let mut n = 0;
-        while liftmask::jobs::process_one(&ctx, engine.as_ref(), "test-worker")
-            .expect("process")
-            .is_some()
-        {
-            n += 1;
-        }
-        n
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let mut n = 0;
+                while liftmask::jobs::process_one(&ctx, engine.as_ref(), "test-worker")
+                    .expect("process")
+                    .is_some()
+                {
+                    n += 1;
+                }
+                n
+            })
+            .join()
+            .expect("job thread")
+        })
     }
 
     /// GETs an API path with a bearer token and returns the JSON body.
