@@ -5,10 +5,11 @@ use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use crate::blobs::{BlobError, BlobId};
+use crate::db::imports::{self, Import};
 use crate::db::jobs::{self, Job};
 use crate::db::{DbError, DbPool};
 use crate::services::import_jobs::{ImportJob, ImportJobError, ImportOutcome};
-use crate::services::imports::{self, ImportServiceError};
+use crate::services::imports::{self as service, ImportServiceError};
 
 use super::{WorkerContext, WorkerError, fail, with_heartbeat};
 
@@ -77,10 +78,19 @@ fn store(
     job: &Job,
 ) -> Result<Option<ImportOutcome>, ImportRunError> {
     let spec: ImportJob = serde_json::from_str(&job.payload)?;
+    // The store commits its own transaction before the job is marked done: a worker that died in
+    // between left the rows stored, and storing them again would record the file twice.
+    if job.attempts > 1
+        && let Some(earlier) = ctx.pool.run(|c| {
+            imports::stored_since(c, &spec.sha256, job.created_at).map_err(DbError::from)
+        })?
+    {
+        return complete(ctx, worker, job, outcome_of(&earlier));
+    }
     let opts = spec.options()?;
     let id = BlobId::parse(&spec.sha256)?;
     let bytes = ctx.blobs.get(&id)?;
-    let parsed = imports::parse(&bytes, &opts)?;
+    let parsed = service::parse(&bytes, &opts)?;
     drop(bytes);
     let total = i64::try_from(parsed.rows.len()).unwrap_or(i64::MAX);
     report(&ctx.pool, job.id, worker, 0, total);
@@ -96,19 +106,30 @@ fn store(
         }
     };
     let meta = spec.meta();
-    // The rows, the outcome and the job's completion commit together, and only while this worker
-    // holds the claim: a requeued import can never be stored twice.
+    let stored = ctx.pool.run(|c| service::store(c, &parsed, &meta, &progress))?;
+    complete(ctx, worker, job, outcome_of(&stored.import))
+}
+
+fn outcome_of(import: &Import) -> ImportOutcome {
+    ImportOutcome {
+        import_id: import.id,
+        rows: import.row_count,
+        inserted: import.inserted_count,
+        updated: import.updated_count,
+    }
+}
+
+/// Records the outcome and marks the job done, if `worker` still holds it.
+fn complete(
+    ctx: &WorkerContext,
+    worker: &str,
+    job: &Job,
+    out: ImportOutcome,
+) -> Result<Option<ImportOutcome>, ImportRunError> {
+    let text = serde_json::to_string(&out)?;
     ctx.pool
         .run(|c| {
             c.transaction(|tx| -> Result<Option<ImportOutcome>, ImportRunError> {
-                let stored = imports::store(tx, &parsed, &meta, &progress)?;
-                let out = ImportOutcome {
-                    import_id: stored.import.id,
-                    rows: stored.import.row_count,
-                    inserted: stored.import.inserted_count,
-                    updated: stored.import.updated_count,
-                };
-                let text = serde_json::to_string(&out)?;
                 if jobs::set_outcome(tx, job.id, worker, &text)? == 0 {
                     return Err(ImportRunError::ClaimLost);
                 }
