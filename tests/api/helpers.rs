@@ -36,11 +36,17 @@ pub struct SpawnOptions {
     pub session_ttl_secs: u64,
     pub login_attempts_per_minute: u32,
     pub workers: usize,
+    pub render_timeout_secs: u64,
 }
 
 impl Default for SpawnOptions {
     fn default() -> Self {
-        Self { session_ttl_secs: 3600, login_attempts_per_minute: 1000, workers: 0 }
+        Self {
+            session_ttl_secs: 3600,
+            login_attempts_per_minute: 1000,
+            workers: 0,
+            render_timeout_secs: 600,
+        }
     }
 }
 
@@ -104,6 +110,10 @@ pub async fn spawn_app_with(opts: SpawnOptions) -> TestApp {
         workers: opts.workers,
         // The test binary is not liftmask: worker processes run the built binary.
         worker_exe: Some(env!("CARGO_BIN_EXE_liftmask").into()),
+        jobs: liftmask::config::JobSettings {
+            render_timeout_secs: opts.render_timeout_secs,
+            ..Default::default()
+        },
         ..Settings::default()
     };
     let app = Application::build(settings.clone()).expect("build app");

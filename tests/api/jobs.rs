@@ -2,7 +2,7 @@
 
 use liftmask::auth::Role;
 use liftmask::db::jobs::{self, JobKind};
-use liftmask::db::{DbConn, DbError, DbPool, variant_pictures, variants};
+use liftmask::db::{DbConn, DbError, DbPool, mask_ceilings, variant_pictures, variants};
 
 use crate::helpers::{SpawnOptions, TestApp, fixture_png, rect_mask, spawn_app, spawn_app_with};
 
@@ -349,4 +349,91 @@ async fn derived_pictures_are_stored_with_the_render_and_served_from_blobs() {
     assert_eq!(get("leak").await, blob(&stored.leak_sha));
     let again = db(&app.state.pool, |c| variant_pictures::find(c, id)).unwrap();
     assert_eq!(again.map(|p| p.diff_sha), Some(stored.diff_sha));
+}
+
+/// A render that outlives `jobs.render_timeout_secs` has its worker process stopped and fails for
+/// good; the supervisor starts another worker.
+#[actix_web::test]
+async fn a_render_past_its_time_limit_is_stopped_and_failed() {
+    let app =
+        spawn_app_with(SpawnOptions { workers: 1, render_timeout_secs: 1, ..Default::default() })
+            .await;
+    let token = app.api_user(Role::Growth);
+    // Erasing a full-width row of a 1500x1500 image makes the engine work on the whole image,
+    // which takes far longer than a second.
+    let master_png = png(image::RgbImage::from_fn(1500, 1500, |x, y| {
+        image::Rgb([(x % 251) as u8, (y % 241) as u8, ((x * y) % 239) as u8])
+    }));
+    let master = app.api_master(&token, master_png, "Large").await;
+    let res = app
+        .api_variant_raw(
+            &token,
+            ("master", master),
+            "background",
+            "plain",
+            "erase",
+            rect_mask(1500, 1500, (0, 700, 1500, 40)),
+            "{}",
+            None,
+        )
+        .await;
+    let body: serde_json::Value = res.json().await.unwrap();
+    let pids = app.state.supervisor.pids();
+    let job = settled(&app, body["job_id"].as_i64().unwrap() as i32).await;
+    assert_eq!((job.status.as_str(), job.attempts), ("failed", 1), "{job:?}");
+    let error = job.error.unwrap_or_default();
+    assert!(error.contains("longer than its limit of 1 s"), "{error}");
+    let started = std::time::Instant::now();
+    while app.state.supervisor.pids().is_empty() || app.state.supervisor.pids() == pids {
+        assert!(started.elapsed().as_secs() < 60, "no new worker process");
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    site_is_up(&app).await;
+}
+
+/// The hallucination-ceiling count is computed once per set of the master's rejected variants
+/// and read back on later views.
+#[actix_web::test]
+async fn the_hallucination_ceiling_is_cached_until_the_rejections_change() {
+    let app = spawn_app().await;
+    let token = app.api_user(Role::Growth);
+    let master = app.api_master(&token, fixture_png("gravel.png", 96, 64), "Gravel").await;
+    let mut ids = Vec::new();
+    for value in ["a", "b", "c", "d", "e"] {
+        let res = app
+            .api_variant_raw(
+                &token,
+                ("master", master),
+                "background",
+                value,
+                "erase",
+                rect_mask(96, 64, (20, 20, 24, 16)),
+                "{}",
+                None,
+            )
+            .await;
+        ids.push(res.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap() as i32);
+    }
+    // The count needs masks and review states only, so nothing is rendered.
+    let reject = |id: i32| {
+        db(&app.state.pool, |c| variants::transition(c, id, "draft", "rejected")).unwrap();
+    };
+    for &id in &ids[..3] {
+        reject(id);
+    }
+    app.login_as(Role::Viewer).await;
+    let page = format!("/variants/{}", ids[4]);
+    assert!(app.get_html(&page).await.contains("rejected 3 times"));
+    let cached = db(&app.state.pool, |c| mask_ceilings::find(c, ids[4])).unwrap().expect("cached");
+    assert_eq!(cached.hits, 3);
+    assert_eq!(cached.rejected_key, format!("{},{},{}", ids[0], ids[1], ids[2]));
+
+    // Later views read the cached count (here tampered with), not the masks.
+    let tampered = mask_ceilings::MaskCeiling { hits: 0, ..cached.clone() };
+    db(&app.state.pool, |c| mask_ceilings::upsert(c, &tampered)).unwrap();
+    assert!(!app.get_html(&page).await.contains("ceiling-warning"));
+
+    // A new rejection changes the set, so the count is made again.
+    reject(ids[3]);
+    assert!(app.get_html(&page).await.contains("rejected 4 times"));
 }
