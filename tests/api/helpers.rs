@@ -120,9 +120,12 @@ pub async fn spawn_app_with(opts: SpawnOptions) -> TestApp {
     let port = app.port();
     let state = app.state();
     actix_web::rt::spawn(app.run_until_stopped());
+    // No idle connections: `run_jobs` blocks this thread past the server's keep-alive, and a
+    // connection the server closed meanwhile would be reused and fail.
     let client = reqwest::Client::builder()
         .redirect(Policy::none())
         .cookie_store(true)
+        .pool_max_idle_per_host(0)
         .build()
         .expect("client");
     TestApp {
