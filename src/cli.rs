@@ -61,11 +61,14 @@ pub enum Command {
     },
     /// Import an ad-platform performance CSV (Meta, Google Ads, TikTok or generic).
     Import(ImportArgs),
-    /// Run engine workers that render variants from the job queue (e.g. on a GPU machine).
+    /// Run supervised engine worker processes that drain the job queue (e.g. on a GPU machine).
     Worker {
-        /// How many worker threads (default: the `workers` setting, at least 1).
-        #[arg(long)]
-        threads: Option<usize>,
+        /// How many worker processes (default: the `workers` setting, at least 1).
+        #[arg(long, alias = "threads")]
+        processes: Option<usize>,
+        /// Run as one worker process of a supervisor, which sends the settings on stdin.
+        #[arg(long, hide = true, value_name = "NAME")]
+        child: Option<String>,
     },
     /// Fill a masked region of a photo with the inpainting engine.
     Inpaint(crate::commands::inpaint::InpaintArgs),
@@ -418,18 +421,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Import(args) => import(args, &settings),
         Command::Bench { action: BenchCommand::Import { rows } } => import_bench(rows, &settings),
         Command::Bench { action } => bench(action),
-        Command::Worker { threads } => {
-            let pool = open_pool(&settings)?;
-            let blobs: std::sync::Arc<dyn crate::blobs::BlobStore> =
-                std::sync::Arc::new(crate::blobs::LocalBlobStore::open(settings.blob_dir())?);
-            let n = threads.unwrap_or(settings.workers).max(1);
-            let ctx =
-                crate::jobs::WorkerContext { pool, blobs, settings: std::sync::Arc::new(settings) };
-            println!("liftmask worker: {n} thread(s), backend {}", ctx.settings.engine.backend);
-            let workers =
-                tokio::task::spawn_blocking(move || crate::jobs::start(&ctx, n)).await??;
-            tokio::task::spawn_blocking(move || workers.join()).await?;
-            Ok(())
+        Command::Worker { processes, child } => {
+            tokio::task::spawn_blocking(move || {
+                crate::commands::worker::run(settings, processes, child)
+            })
+            .await?
         }
         Command::Token {
             action: TokenCommand::Create { email, name, expires_days, read_only },

@@ -48,8 +48,12 @@ pub struct Settings {
     pub max_image_pixels: u64,
     /// Largest accepted image side, in pixels.
     pub max_image_side: u32,
-    /// Engine worker threads started inside `serve`; 0 leaves jobs to `liftmask worker`.
+    /// Engine worker processes that `serve` starts and restarts; 0 leaves the queue to
+    /// `liftmask worker`. Each runs one job at a time, so a crash ends one job.
     pub workers: usize,
+    /// The executable the worker processes run (as `<exe> worker --child`); unset means this
+    /// very executable. Tests point it at the built `liftmask` binary.
+    pub worker_exe: Option<PathBuf>,
     /// Inpainting engine settings.
     pub engine: EngineSettings,
     /// Control-audit tolerances for imported (externally edited) images.
@@ -74,6 +78,9 @@ pub struct EngineSettings {
     pub model_path: Option<PathBuf>,
     /// `auto`, `cpu` or `cuda`.
     pub device: String,
+    /// Most pixels one variant may edit (its grown and feathered mask), checked at submission
+    /// and before rendering.
+    pub max_mask_pixels: u64,
 }
 
 /// Control-audit tolerances for `import` variants (internal operations are always exact).
@@ -100,6 +107,10 @@ pub struct JobSettings {
     pub stale_after_secs: u64,
     /// Claims allowed per job before it is marked failed.
     pub max_attempts: i32,
+    /// Seconds a render may run before its worker process is stopped and the job failed.
+    pub render_timeout_secs: u64,
+    /// Seconds an import may run before its worker process is stopped and the job failed.
+    pub import_timeout_secs: u64,
 }
 
 /// Review rules.
@@ -113,13 +124,23 @@ pub struct ReviewSettings {
 
 impl Default for JobSettings {
     fn default() -> Self {
-        Self { stale_after_secs: 120, max_attempts: 3 }
+        Self {
+            stale_after_secs: 120,
+            max_attempts: 3,
+            render_timeout_secs: 600,
+            import_timeout_secs: 3600,
+        }
     }
 }
 
 impl Default for EngineSettings {
     fn default() -> Self {
-        Self { backend: "patchfill".into(), model_path: None, device: "auto".into() }
+        Self {
+            backend: "patchfill".into(),
+            model_path: None,
+            device: "auto".into(),
+            max_mask_pixels: 8_000_000,
+        }
     }
 }
 
@@ -140,6 +161,7 @@ impl Default for Settings {
             max_image_pixels: 40_000_000,
             max_image_side: 12_000,
             workers: 1,
+            worker_exe: None,
             engine: EngineSettings::default(),
             audit: AuditSettings::default(),
             jobs: JobSettings::default(),

@@ -192,3 +192,14 @@ impl From<crate::blobs::BlobError> for AppError {
         AppError::internal(err)
     }
 }
+
+impl From<crate::services::import_jobs::ImportJobError> for AppError {
+    fn from(err: crate::services::import_jobs::ImportJobError) -> Self {
+        use crate::services::import_jobs::ImportJobError;
+        match err {
+            ImportJobError::Invalid(msg) => AppError::BadRequest(msg),
+            ImportJobError::NotFound => AppError::NotFound(err.to_string()),
+            ImportJobError::Db(e) => e.into(),
+        }
+    }
+}

@@ -51,10 +51,8 @@ pub struct AppState {
     pub templates: tera::Tera,
     /// Login throttle.
     pub login_limiter: LoginLimiter,
-    /// Progress of background CSV imports, polled by the progress page.
-    pub import_progress: Arc<crate::services::imports::ProgressRegistry>,
-    /// In-process engine workers (`settings.workers`); they stop when the state is dropped.
-    pub workers: crate::jobs::Workers,
+    /// The engine worker processes (`settings.workers`); they stop when the state is dropped.
+    pub supervisor: crate::jobs::Supervisor,
 }
 
 /// A built, bound, not yet running server.
@@ -78,19 +76,18 @@ impl Application {
         let templates = crate::web::render::load_templates()?;
         let listener = TcpListener::bind(&settings.bind)?;
         let port = listener.local_addr()?.port();
-        let worker_ctx = crate::jobs::WorkerContext {
-            pool: pool.clone(),
-            blobs: blobs.clone(),
-            settings: Arc::new(settings.clone()),
-        };
-        let workers = crate::jobs::start(&worker_ctx, settings.workers)?;
+        let supervisor = crate::jobs::Supervisor::start(
+            crate::commands::worker::worker_exe(&settings)?,
+            Arc::new(settings.clone()),
+            pool.clone(),
+            settings.workers,
+        )?;
         let state = web::Data::new(AppState {
-            workers,
+            supervisor,
             login_limiter: LoginLimiter::new(
                 settings.login_attempts_per_minute,
                 settings.login_attempts_per_account_per_minute,
             ),
-            import_progress: Arc::default(),
             settings: Arc::new(settings),
             pool,
             blobs,

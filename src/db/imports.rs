@@ -103,3 +103,19 @@ pub fn list(conn: &mut DbConn<'_>) -> QueryResult<Vec<Import>> {
 pub fn count(conn: &mut DbConn<'_>) -> QueryResult<i64> {
     db_run!(conn, |c| imports::table.count().get_result(c))
 }
+
+/// The newest import of the file `sha256` recorded at or after `since`: what an earlier attempt of
+/// an import job stored before its worker died.
+pub fn stored_since(
+    conn: &mut DbConn<'_>,
+    sha256: &str,
+    since: chrono::NaiveDateTime,
+) -> QueryResult<Option<Import>> {
+    db_run!(conn, |c| imports::table
+        .filter(imports::sha256.eq(sha256))
+        .filter(imports::created_at.ge(since))
+        .order(imports::id.desc())
+        .select(Import::as_select())
+        .first(c)
+        .optional())
+}

@@ -11,17 +11,88 @@ use super::DbConn;
 use super::schema::jobs;
 use crate::db_run;
 
+/// What a job does; stored in `jobs.kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    /// Render a variant (payload `{"variant_id": N}`).
+    Variant,
+    /// Parse and store an uploaded performance CSV.
+    Import,
+    /// Aborts the worker process that claims it. Only debug builds know this kind, and nothing
+    /// but a test inserting the row itself creates one: it proves that a crash in native code
+    /// ends one worker and one job.
+    #[cfg(debug_assertions)]
+    CrashTest,
+}
+
+impl JobKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Variant => "variant",
+            JobKind::Import => "import",
+            #[cfg(debug_assertions)]
+            JobKind::CrashTest => "crash_test",
+        }
+    }
+
+    /// From the stored name; `None` for a kind this build does not run.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "variant" => Some(JobKind::Variant),
+            "import" => Some(JobKind::Import),
+            #[cfg(debug_assertions)]
+            "crash_test" => Some(JobKind::CrashTest),
+            _ => None,
+        }
+    }
+}
+
+/// Where a job is in its life; stored in `jobs.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    /// Waiting for a worker.
+    Queued,
+    /// Claimed by a worker.
+    Running,
+    /// Finished.
+    Done,
+    /// Given up on; `error` says why.
+    Failed,
+}
+
+impl JobStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Done => "done",
+            JobStatus::Failed => "failed",
+        }
+    }
+
+    /// From the stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [JobStatus::Queued, JobStatus::Running, JobStatus::Done, JobStatus::Failed]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
 /// A row of `jobs`.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = jobs)]
 pub struct Job {
     /// Primary key.
     pub id: i32,
-    /// What to do (`variant`).
+    /// What to do ([`JobKind`]).
     pub kind: String,
     /// JSON payload (`{"variant_id": 3}`).
     pub payload: String,
-    /// queued, running, done or failed.
+    /// [`JobStatus`].
     pub status: String,
     /// 0..1.
     pub progress: f64,
@@ -37,16 +108,31 @@ pub struct Job {
     pub created_at: chrono::NaiveDateTime,
     /// Last change.
     pub updated_at: chrono::NaiveDateTime,
+    /// Claims that ended with the worker process dying (abort, kill, lost heartbeat).
+    pub crashes: i32,
+    /// Units of work done (import: rows stored).
+    pub units_done: Option<i64>,
+    /// Units of work in all (import: rows in the file).
+    pub units_total: Option<i64>,
+    /// JSON the finished job leaves for its progress page (import: the import's id and counts).
+    pub outcome: Option<String>,
+}
+
+impl Job {
+    /// The typed status (`None` only for a row written by something else).
+    pub fn state(&self) -> Option<JobStatus> {
+        JobStatus::parse(&self.status)
+    }
 }
 
 /// Enqueues a job.
-pub fn enqueue(conn: &mut DbConn<'_>, kind: &str, payload: &str) -> QueryResult<Job> {
+pub fn enqueue(conn: &mut DbConn<'_>, kind: JobKind, payload: &str) -> QueryResult<Job> {
     let now = super::now();
     db_run!(conn, |c| diesel::insert_into(jobs::table)
         .values((
-            jobs::kind.eq(kind),
+            jobs::kind.eq(kind.as_str()),
             jobs::payload.eq(payload),
-            jobs::status.eq("queued"),
+            jobs::status.eq(JobStatus::Queued.as_str()),
             jobs::created_at.eq(now),
             jobs::updated_at.eq(now),
         ))
@@ -64,7 +150,7 @@ pub fn claim(conn: &mut DbConn<'_>, worker: &str) -> QueryResult<Option<Job>> {
     conn.transaction(|tx| {
         let next: Option<i32> = match tx {
             DbConn::Postgres(c) => jobs::table
-                .filter(jobs::status.eq("queued"))
+                .filter(jobs::status.eq(JobStatus::Queued.as_str()))
                 .order(jobs::id)
                 .select(jobs::id)
                 .for_update()
@@ -72,7 +158,7 @@ pub fn claim(conn: &mut DbConn<'_>, worker: &str) -> QueryResult<Option<Job>> {
                 .first(&mut **c)
                 .optional()?,
             DbConn::Sqlite(c) => jobs::table
-                .filter(jobs::status.eq("queued"))
+                .filter(jobs::status.eq(JobStatus::Queued.as_str()))
                 .order(jobs::id)
                 .select(jobs::id)
                 .first(&mut **c)
@@ -81,10 +167,10 @@ pub fn claim(conn: &mut DbConn<'_>, worker: &str) -> QueryResult<Option<Job>> {
         let Some(id) = next else { return Ok(None) };
         let now = super::now();
         db_run!(tx, |c| diesel::update(
-            jobs::table.filter(jobs::id.eq(id)).filter(jobs::status.eq("queued"))
+            jobs::table.filter(jobs::id.eq(id)).filter(jobs::status.eq(JobStatus::Queued.as_str()))
         )
         .set((
-            jobs::status.eq("running"),
+            jobs::status.eq(JobStatus::Running.as_str()),
             jobs::claimed_by.eq(worker),
             jobs::heartbeat_at.eq(now),
             jobs::updated_at.eq(now),
@@ -107,7 +193,7 @@ pub fn heartbeat(
     db_run!(conn, |c| {
         let target = jobs::table
             .filter(jobs::id.eq(id))
-            .filter(jobs::status.eq("running"))
+            .filter(jobs::status.eq(JobStatus::Running.as_str()))
             .filter(jobs::claimed_by.eq(worker));
         match progress {
             Some(p) => diesel::update(target)
@@ -127,11 +213,11 @@ pub fn finish(conn: &mut DbConn<'_>, id: i32, worker: &str) -> QueryResult<usize
     db_run!(conn, |c| diesel::update(
         jobs::table
             .filter(jobs::id.eq(id))
-            .filter(jobs::status.eq("running"))
+            .filter(jobs::status.eq(JobStatus::Running.as_str()))
             .filter(jobs::claimed_by.eq(worker))
     )
     .set((
-        jobs::status.eq("done"),
+        jobs::status.eq(JobStatus::Done.as_str()),
         jobs::progress.eq(1.0),
         jobs::error.eq(None::<String>),
         jobs::updated_at.eq(now),
@@ -153,14 +239,18 @@ pub fn fail(
     db_run!(conn, |c| {
         let target = jobs::table
             .filter(jobs::id.eq(id))
-            .filter(jobs::status.eq("running"))
+            .filter(jobs::status.eq(JobStatus::Running.as_str()))
             .filter(jobs::claimed_by.eq(worker));
         let job: Option<Job> = target.select(Job::as_select()).first(c).optional()?;
         let Some(job) = job else { return Ok(0) };
-        let status = if permanent || job.attempts >= max_attempts { "failed" } else { "queued" };
+        let status = if permanent || job.attempts >= max_attempts {
+            JobStatus::Failed
+        } else {
+            JobStatus::Queued
+        };
         diesel::update(target)
             .set((
-                jobs::status.eq(status),
+                jobs::status.eq(status.as_str()),
                 jobs::error.eq(error),
                 jobs::claimed_by.eq(None::<String>),
                 jobs::updated_at.eq(now),
@@ -169,41 +259,158 @@ pub fn fail(
     })
 }
 
-/// Requeues running jobs whose heartbeat is older than `stale_before` (their worker crashed or
-/// was restarted); those already tried `max_attempts` times fail instead. Returns
-/// `(requeued, failed)`.
+/// What to do with the jobs whose worker died: requeue them, or fail those that have now killed
+/// `crash_limit` workers (or used up `max_attempts`).
+#[derive(Debug, Clone, Copy)]
+pub struct CrashPolicy {
+    /// Crashes after which a job is failed instead of requeued.
+    pub crash_limit: i32,
+    /// Claims after which a job is failed.
+    pub max_attempts: i32,
+}
+
+/// Counts a crash against every running job claimed by `worker` (whose process just died with
+/// `reason`); returns `(requeued, failed)`.
+pub fn crashed(
+    conn: &mut DbConn<'_>,
+    worker: &str,
+    reason: &str,
+    policy: CrashPolicy,
+) -> QueryResult<(usize, usize)> {
+    conn.transaction(|tx| {
+        let ids: Vec<i32> = db_run!(tx, |c| jobs::table
+            .filter(jobs::status.eq(JobStatus::Running.as_str()))
+            .filter(jobs::claimed_by.eq(worker))
+            .select(jobs::id)
+            .load(c))?;
+        count_crash(tx, &ids, reason, policy)
+    })
+}
+
+/// Counts a crash against running jobs whose heartbeat is older than `stale_before`: their
+/// worker died without anyone watching it (a `liftmask worker` on another machine, or a server
+/// that was restarted). Returns `(requeued, failed)`.
 pub fn recover_stale(
     conn: &mut DbConn<'_>,
     stale_before: chrono::NaiveDateTime,
-    max_attempts: i32,
+    policy: CrashPolicy,
 ) -> QueryResult<(usize, usize)> {
-    let now = super::now();
     conn.transaction(|tx| {
-        db_run!(tx, |c| {
-            let stale = || {
-                jobs::table
-                    .filter(jobs::status.eq("running"))
-                    .filter(jobs::heartbeat_at.lt(stale_before))
-            };
-            let failed = diesel::update(stale().filter(jobs::attempts.ge(max_attempts)))
-                .set((
-                    jobs::status.eq("failed"),
-                    jobs::error.eq("worker stopped responding too many times"),
-                    jobs::claimed_by.eq(None::<String>),
-                    jobs::updated_at.eq(now),
-                ))
-                .execute(c)?;
-            let requeued = diesel::update(stale())
-                .set((
-                    jobs::status.eq("queued"),
-                    jobs::claimed_by.eq(None::<String>),
-                    jobs::progress.eq(0.0),
-                    jobs::updated_at.eq(now),
-                ))
-                .execute(c)?;
-            Ok((requeued, failed))
-        })
+        let ids: Vec<i32> = db_run!(tx, |c| jobs::table
+            .filter(jobs::status.eq(JobStatus::Running.as_str()))
+            .filter(jobs::heartbeat_at.lt(stale_before))
+            .select(jobs::id)
+            .load(c))?;
+        count_crash(tx, &ids, "the worker stopped sending heartbeats", policy)
     })
+}
+
+fn count_crash(
+    conn: &mut DbConn<'_>,
+    ids: &[i32],
+    reason: &str,
+    policy: CrashPolicy,
+) -> QueryResult<(usize, usize)> {
+    if ids.is_empty() {
+        return Ok((0, 0));
+    }
+    let now = super::now();
+    let final_error = format!(
+        "the worker process died while running this job {} times (last: {reason}); it will not be retried",
+        policy.crash_limit
+    );
+    let retry_error = format!("the worker process died ({reason}); the job was queued again");
+    db_run!(conn, |c| {
+        let failed = diesel::update(jobs::table.filter(jobs::id.eq_any(ids)).filter(
+            jobs::crashes.ge(policy.crash_limit - 1).or(jobs::attempts.ge(policy.max_attempts)),
+        ))
+        .set((
+            jobs::status.eq(JobStatus::Failed.as_str()),
+            jobs::crashes.eq(jobs::crashes + 1),
+            jobs::error.eq(&final_error),
+            jobs::claimed_by.eq(None::<String>),
+            jobs::updated_at.eq(now),
+        ))
+        .execute(c)?;
+        let requeued = diesel::update(
+            jobs::table
+                .filter(jobs::id.eq_any(ids))
+                .filter(jobs::status.eq(JobStatus::Running.as_str())),
+        )
+        .set((
+            jobs::status.eq(JobStatus::Queued.as_str()),
+            jobs::crashes.eq(jobs::crashes + 1),
+            jobs::error.eq(&retry_error),
+            jobs::claimed_by.eq(None::<String>),
+            jobs::progress.eq(0.0),
+            jobs::units_done.eq(None::<i64>),
+            jobs::units_total.eq(None::<i64>),
+            jobs::updated_at.eq(now),
+        ))
+        .execute(c)?;
+        Ok((requeued, failed))
+    })
+}
+
+/// Fails, for good, every running job claimed by `worker` (the supervisor stopped it for running
+/// past its time limit: it would do so again). Returns how many.
+pub fn fail_claimed(conn: &mut DbConn<'_>, worker: &str, error: &str) -> QueryResult<usize> {
+    let now = super::now();
+    db_run!(conn, |c| diesel::update(
+        jobs::table
+            .filter(jobs::status.eq(JobStatus::Running.as_str()))
+            .filter(jobs::claimed_by.eq(worker))
+    )
+    .set((
+        jobs::status.eq(JobStatus::Failed.as_str()),
+        jobs::error.eq(error),
+        jobs::claimed_by.eq(None::<String>),
+        jobs::updated_at.eq(now),
+    ))
+    .execute(c))
+}
+
+/// Records units of work done (and a heartbeat), if `worker` still holds the claim.
+pub fn set_units(
+    conn: &mut DbConn<'_>,
+    id: i32,
+    worker: &str,
+    done: i64,
+    total: i64,
+) -> QueryResult<usize> {
+    let now = super::now();
+    let progress = if total > 0 { done as f64 / total as f64 } else { 0.0 };
+    db_run!(conn, |c| diesel::update(
+        jobs::table
+            .filter(jobs::id.eq(id))
+            .filter(jobs::status.eq(JobStatus::Running.as_str()))
+            .filter(jobs::claimed_by.eq(worker))
+    )
+    .set((
+        jobs::units_done.eq(done),
+        jobs::units_total.eq(total),
+        jobs::progress.eq(progress),
+        jobs::heartbeat_at.eq(now),
+        jobs::updated_at.eq(now),
+    ))
+    .execute(c))
+}
+
+/// Leaves the outcome JSON of a job `worker` holds (write it in the transaction that finishes it).
+pub fn set_outcome(
+    conn: &mut DbConn<'_>,
+    id: i32,
+    worker: &str,
+    outcome: &str,
+) -> QueryResult<usize> {
+    db_run!(conn, |c| diesel::update(
+        jobs::table
+            .filter(jobs::id.eq(id))
+            .filter(jobs::status.eq(JobStatus::Running.as_str()))
+            .filter(jobs::claimed_by.eq(worker))
+    )
+    .set(jobs::outcome.eq(outcome))
+    .execute(c))
 }
 
 /// Sets a job's heartbeat (tests simulate a crashed worker with it).

@@ -15,6 +15,7 @@ pub mod experiments;
 pub mod import_uploads;
 pub mod imports;
 pub mod jobs;
+pub mod mask_ceilings;
 pub mod master_variables;
 pub mod masters;
 pub mod performance_rows;
@@ -23,6 +24,7 @@ pub mod reviews;
 pub mod schema;
 pub mod sessions;
 pub mod users;
+pub mod variant_pictures;
 pub mod variants;
 pub mod workspaces;
 

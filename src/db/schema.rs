@@ -154,6 +154,19 @@ diesel::table! {
         heartbeat_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        crashes -> Integer,
+        units_done -> Nullable<BigInt>,
+        units_total -> Nullable<BigInt>,
+        outcome -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    mask_ceilings (variant_id) {
+        variant_id -> Integer,
+        rejected_key -> Text,
+        hits -> Integer,
+        computed_at -> Timestamp,
     }
 }
 
@@ -231,6 +244,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    variant_pictures (variant_id) {
+        variant_id -> Integer,
+        diff_sha -> Text,
+        leak_sha -> Text,
+        overlay_sha -> Text,
+    }
+}
+
+diesel::table! {
     variants (id) {
         id -> Integer,
         master_id -> Integer,
@@ -275,11 +297,13 @@ diesel::joinable!(experiment_arms -> variants (variant_id));
 diesel::joinable!(experiments -> masters (master_id));
 diesel::joinable!(master_variables -> masters (master_id));
 diesel::joinable!(import_uploads -> users (user_id));
+diesel::joinable!(mask_ceilings -> variants (variant_id));
 diesel::joinable!(masters -> workspaces (workspace_id));
 diesel::joinable!(performance_rows -> ads (ad_key));
 diesel::joinable!(performance_rows -> imports (source_import_id));
 diesel::joinable!(reviews -> variants (variant_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(variant_pictures -> variants (variant_id));
 diesel::joinable!(variants -> masters (master_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -294,12 +318,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     import_uploads,
     imports,
     jobs,
+    mask_ceilings,
     master_variables,
     masters,
     performance_rows,
     reviews,
     sessions,
     users,
+    variant_pictures,
     variants,
     workspaces,
 );

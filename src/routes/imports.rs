@@ -4,14 +4,15 @@ use actix_multipart::Multipart;
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use analytics::import::{ColumnMapping, Field, ImportOptions, ParsedImport};
+use analytics::import::{Field, ImportOptions, ParsedImport};
 
 use crate::auth::{CurrentUser, Permission, session};
 use crate::blobs::BlobId;
 use crate::db::imports;
 use crate::error::AppError;
+use crate::services::import_jobs::{self, ImportJob, ImportProgress};
 use crate::services::import_uploads as uploads;
-use crate::services::imports::{self as service, BackgroundImport, ImportProgress, StoreMeta};
+use crate::services::imports as service;
 use crate::startup::AppState;
 use crate::web::multipart::read_fields;
 use crate::web::{Page, redirect, render};
@@ -54,16 +55,7 @@ impl ImportRequest {
 
     /// Parser options; a bad platform or field name is a 400.
     fn options(&self) -> Result<ImportOptions, AppError> {
-        let platform = service::platform_choice(&self.platform)
-            .map_err(|e| AppError::BadRequest(e.to_string()))?;
-        let mut mapping = ColumnMapping::new();
-        for (field, column) in &self.mapping {
-            let field: Field = field.parse().map_err(|e: analytics::import::UnknownField| {
-                AppError::BadRequest(e.to_string())
-            })?;
-            mapping.insert(field, column.clone());
-        }
-        Ok(ImportOptions { platform, mapping, ..ImportOptions::default() })
+        Ok(import_jobs::options(&self.platform, &self.mapping)?)
     }
 }
 
@@ -226,7 +218,7 @@ fn preview_page(parsed: &ParsedImport, id: &BlobId, request: &ImportRequest) -> 
         .with("summary", &parsed.summary)
 }
 
-/// `POST /imports/confirm` (form as for reparse): starts the import on a background thread and
+/// `POST /imports/confirm` (form as for reparse): queues the import for a worker process and
 /// sends the browser to its progress page.
 pub async fn confirm(
     user: CurrentUser,
@@ -237,28 +229,25 @@ pub async fn confirm(
     let form = crate::web::input(form)?;
     let request = ImportRequest::from_pairs(form.into_inner());
     let id = owned_blob_id(&state, &user, &request).await?;
-    let opts = request.options()?;
-    let key = crate::auth::tokens::random_token("imp_");
-    let job = BackgroundImport {
-        pool: state.pool.clone(),
-        blobs: state.blobs.clone(),
-        registry: state.import_progress.clone(),
-        key: key.clone(),
-        opts,
-        meta: StoreMeta {
-            sha256: id.as_str().to_owned(),
-            filename: request.filename,
-            user_id: Some(user.id),
-        },
+    let job = ImportJob {
+        sha256: id.as_str().to_owned(),
+        filename: request.filename,
+        user_id: Some(user.id),
+        platform: request.platform,
+        mapping: request.mapping,
     };
-    job.spawn().map_err(AppError::internal)?;
-    Ok(redirect(&format!("/imports/jobs/{key}")))
+    let pool = state.pool.clone();
+    let job_id =
+        web::block(move || pool.run(|c| import_jobs::start(c, &job).map_err(AppError::from)))
+            .await??;
+    Ok(redirect(&format!("/imports/jobs/{job_id}")))
 }
 
-fn progress_of(state: &AppState, key: &str) -> Result<ImportProgress, AppError> {
-    state.import_progress.get(key).ok_or_else(|| {
-        AppError::NotFound("no such import job (the server may have restarted)".into())
-    })
+/// The progress of the import job in the URL, read from the database.
+async fn progress_of(state: &AppState, key: &str) -> Result<ImportProgress, AppError> {
+    let id: i32 = key.parse().map_err(|_| AppError::NotFound("no such import job".into()))?;
+    let pool = state.pool.clone();
+    web::block(move || pool.run(|c| import_jobs::progress(c, id).map_err(AppError::from))).await?
 }
 
 /// `GET /imports/jobs/{key}`: a progress bar while the import runs (meta refresh without JS);
@@ -272,7 +261,7 @@ pub async fn progress(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::ImportData)?;
     let key = path.into_inner();
-    let p = progress_of(&state, &key)?;
+    let p = progress_of(&state, &key).await?;
     if let ImportProgress::Done { import_id, rows, inserted, updated } = p {
         session::flash(
             &session,
@@ -297,5 +286,5 @@ pub async fn progress_json(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::ImportData)?;
-    Ok(HttpResponse::Ok().json(progress_of(&state, &path.into_inner())?))
+    Ok(HttpResponse::Ok().json(progress_of(&state, &path.into_inner()).await?))
 }

@@ -10,7 +10,8 @@ use crate::auth::{CurrentUser, Permission, session};
 use crate::db::{jobs, master_variables, masters, reviews, variants};
 use crate::error::AppError;
 use crate::routes::masters::image_response;
-use crate::services::variants::{self as svc, Operation, ParentRef, Picture, VariantInput};
+use crate::services::pictures::{self, Picture};
+use crate::services::variants::{self as svc, Operation, ParentRef, VariantInput};
 use crate::services::{grade, review};
 use crate::startup::AppState;
 use crate::web::multipart::{Fields, read_fields};
@@ -163,10 +164,8 @@ pub async fn picture(
     let which =
         Picture::parse(&which).ok_or_else(|| AppError::NotFound("no such picture".into()))?;
     let st = state.clone();
-    let bytes = web::block(move || {
-        st.pool.run(|c| svc::picture(c, &st.blobs, &st.settings, id, which).map_err(AppError::from))
-    })
-    .await??;
+    let bytes = web::block(move || pictures::picture(&st.pool, &st.blobs, &st.settings, id, which))
+        .await??;
     Ok(image_response(bytes))
 }
 
@@ -179,11 +178,9 @@ pub async fn download(
     user.require(Permission::View)?;
     let id = path.into_inner();
     let st = state.clone();
-    let (code, bytes) = web::block(move || {
-        st.pool.run(|c| -> Result<_, AppError> {
-            let v = variants::find(c, id)?;
-            Ok((v.code, svc::picture(c, &st.blobs, &st.settings, id, Picture::Result)?))
-        })
+    let (code, bytes) = web::block(move || -> Result<_, AppError> {
+        let code = st.pool.run(|c| variants::find(c, id).map_err(AppError::from))?.code;
+        Ok((code, pictures::picture(&st.pool, &st.blobs, &st.settings, id, Picture::Result)?))
     })
     .await??;
     Ok(HttpResponse::Ok()

@@ -3,11 +3,11 @@
 //! ads whose name carries a variant code.
 //!
 //! Parsing runs polars, so callers on an async runtime must call these functions from
-//! `web::block` or a plain thread (polars' `collect` panics on an actix worker).
+//! `web::block` or a plain thread (polars' `collect` panics on an actix worker). Web imports run
+//! as jobs (`crate::services::import_jobs`), in the worker processes.
 
 use std::collections::HashMap;
 use std::collections::HashSet;
-use std::sync::Mutex;
 
 use analytics::import::{self as parser, ImportOptions, ParsedImport, Platform};
 
@@ -220,118 +220,4 @@ fn map_codes(conn: &mut DbConn<'_>, parsed: &ParsedImport) -> Result<usize, Impo
         }
     }
     Ok(mapped)
-}
-
-/// The state of one background import, as the progress page and its JSON show it.
-#[derive(Debug, Clone, serde::Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum ImportProgress {
-    /// Parsing the file.
-    Parsing,
-    /// Writing rows.
-    Storing {
-        /// Rows written so far.
-        done: u64,
-        /// Rows in the file.
-        total: u64,
-    },
-    /// Finished.
-    Done {
-        /// The recorded import.
-        import_id: i32,
-        /// Rows in the file.
-        rows: i32,
-        /// New rows.
-        inserted: i32,
-        /// Replaced rows.
-        updated: i32,
-    },
-    /// Rejected or failed; nothing was written.
-    Failed {
-        /// Why.
-        error: String,
-    },
-}
-
-/// In-memory progress of background imports, keyed by a random job key. Lives in `AppState`;
-/// a restart forgets running jobs, whose transactions then roll back.
-#[derive(Debug, Default)]
-pub struct ProgressRegistry {
-    jobs: Mutex<HashMap<String, ImportProgress>>,
-}
-
-impl ProgressRegistry {
-    /// Records the state of `key`.
-    pub fn set(&self, key: &str, state: ImportProgress) {
-        if let Ok(mut jobs) = self.jobs.lock() {
-            jobs.insert(key.to_owned(), state);
-        }
-    }
-
-    /// The state of `key`, if known.
-    pub fn get(&self, key: &str) -> Option<ImportProgress> {
-        self.jobs.lock().ok().and_then(|jobs| jobs.get(key).cloned())
-    }
-}
-
-/// Everything a background import needs, moved onto its own thread.
-pub struct BackgroundImport {
-    /// Database pool.
-    pub pool: crate::db::DbPool,
-    /// Where the uploaded file was kept.
-    pub blobs: std::sync::Arc<dyn crate::blobs::BlobStore>,
-    /// Progress registry shared with the web handlers.
-    pub registry: std::sync::Arc<ProgressRegistry>,
-    /// Registry key of this job.
-    pub key: String,
-    /// Parser options chosen on the preview page.
-    pub opts: ImportOptions,
-    /// File identity and user.
-    pub meta: StoreMeta,
-}
-
-impl BackgroundImport {
-    /// Runs the import on a plain thread (polars must not run on an actix worker) and reports
-    /// progress in the registry.
-    pub fn spawn(self) -> std::io::Result<()> {
-        self.registry.set(&self.key, ImportProgress::Parsing);
-        std::thread::Builder::new().name("import".into()).spawn(move || {
-            let state = match self.run() {
-                Ok(o) => ImportProgress::Done {
-                    import_id: o.import.id,
-                    rows: o.import.row_count,
-                    inserted: o.import.inserted_count,
-                    updated: o.import.updated_count,
-                },
-                Err(e) => {
-                    tracing::warn!(error = %e, "import failed");
-                    ImportProgress::Failed { error: e.to_string() }
-                }
-            };
-            self.registry.set(&self.key, state);
-        })?;
-        Ok(())
-    }
-
-    fn run(&self) -> Result<StoreOutcome, BackgroundError> {
-        let id = crate::blobs::BlobId::parse(&self.meta.sha256)?;
-        let bytes = self.blobs.get(&id)?;
-        let parsed = parse(&bytes, &self.opts)?;
-        drop(bytes);
-        let registry = &self.registry;
-        let key = &self.key;
-        let progress = |done, total| registry.set(key, ImportProgress::Storing { done, total });
-        Ok(self.pool.run(|c| store(c, &parsed, &self.meta, &progress))?)
-    }
-}
-
-/// Why a background import failed.
-#[derive(Debug, thiserror::Error)]
-pub enum BackgroundError {
-    /// The kept upload could not be read back.
-    #[error("uploaded file: {0}")]
-    Blob(#[from] crate::blobs::BlobError),
-    /// Parsing or storing failed.
-    #[error(transparent)]
-    Import(#[from] ImportServiceError),
 }

@@ -12,8 +12,10 @@ use crate::db::variants::{AuditUpdate, Variant};
 use crate::db::{DbConn, DbError, variants};
 use crate::services::audit::{self, Audit, Tolerance};
 use crate::services::composite;
+use crate::services::engine_limits::{self, LimitError};
 use crate::services::grade;
 use crate::services::imaging::{self, ImagingError};
+use crate::services::pictures::{self, DerivedPictures};
 use crate::services::recolor::{self, HexColor};
 use crate::services::variants::{Operation, Params, ParentRef, VariantError, load_parent};
 
@@ -23,6 +25,9 @@ pub enum RenderError {
     /// The variant's stored input is unusable; retrying cannot help.
     #[error("{0}")]
     Invalid(String),
+    /// The variant asks more of the engine than its bounds allow.
+    #[error(transparent)]
+    Limit(#[from] LimitError),
     /// The engine failed.
     #[error("inpainting: {0}")]
     Engine(#[from] inpaint::InpaintError),
@@ -50,7 +55,7 @@ impl RenderError {
     /// Whether retrying could succeed (I/O and database trouble) or not (bad input).
     pub fn is_permanent(&self) -> bool {
         match self {
-            RenderError::Invalid(_) | RenderError::Imaging(_) => true,
+            RenderError::Invalid(_) | RenderError::Limit(_) | RenderError::Imaging(_) => true,
             RenderError::Engine(e) => !matches!(e, inpaint::InpaintError::Torch(_)),
             RenderError::Variant(e) => {
                 matches!(e, VariantError::Invalid(_) | VariantError::Image(_))
@@ -67,6 +72,8 @@ pub struct Rendered {
     pub update: AuditUpdate,
     /// The audit behind them.
     pub audit: Audit,
+    /// The diff, leak and overlay pictures, already stored.
+    pub pictures: DerivedPictures,
 }
 
 /// Runs the operation of variant `variant_id`, stores the result PNG and returns the audit.
@@ -91,7 +98,9 @@ pub fn render(
     let mask = inpaint::load_mask(&blobs.get(&BlobId::parse(&v.mask_sha)?)?, &limits)?;
     progress(0.1);
     let (grow, feather) = (params.grow_for(op), params.feather_for(op));
+    engine_limits::check_params(grow, feather)?;
     let alpha = inpaint::mask::prepare_alpha(&mask, grow, feather)?;
+    engine_limits::check_alpha(&alpha, settings.engine.max_mask_pixels)?;
     let reference = || -> Result<Vec<u8>, RenderError> {
         let sha = v
             .reference_sha
@@ -137,6 +146,7 @@ pub fn render(
     };
     let audit = audit::audit(&parent, &result, &alpha, tol);
     let result_sha = blobs.put(&imaging::png_rgb(&result)?)?;
+    let pictures = pictures::derive(blobs, &parent, &result, &alpha)?;
     let note = audit_note(&v, op, &audit, tol);
     let update = AuditUpdate {
         result_sha: Some(result_sha.as_str().to_owned()),
@@ -149,7 +159,7 @@ pub fn render(
         controlled: Some(audit.controlled),
         audit_note: Some(note),
     };
-    Ok(Rendered { update, audit })
+    Ok(Rendered { update, audit, pictures })
 }
 
 fn place(
@@ -158,9 +168,14 @@ fn place(
     alpha: &GrayImage,
     limits: &inpaint::DecodeLimits,
 ) -> Result<RgbImage, RenderError> {
+    // The header alone tells whether the reference fits, before its pixels are decoded.
+    let (w, h) = image::ImageReader::new(std::io::Cursor::new(reference))
+        .with_guessed_format()
+        .and_then(|r| r.into_dimensions().map_err(std::io::Error::other))
+        .map_err(|e| RenderError::Invalid(format!("reference image: {e}")))?;
+    engine_limits::check_reference(alpha, w, h)?;
     let rgba = imaging::load_rgba(reference, limits)?;
-    composite::place(base, &rgba, alpha)
-        .ok_or_else(|| RenderError::Invalid("the mask selects no pixels".into()))
+    Ok(composite::place(base, &rgba, alpha).map_err(LimitError::from)?)
 }
 
 fn audit_note(v: &Variant, op: Operation, a: &Audit, tol: Tolerance) -> String {

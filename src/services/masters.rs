@@ -1,5 +1,7 @@
 //! Uploading masters and reading their lineage.
 
+use std::collections::{HashMap, VecDeque};
+
 use std::sync::Arc;
 
 use crate::blobs::{BlobError, BlobStore};
@@ -104,6 +106,10 @@ pub struct TreeNode {
     pub children: Vec<TreeNode>,
 }
 
+/// Deepest level of the lineage tree that is built. Serializing and rendering a tree recurse
+/// once per level, so an unbounded chain of variants could exhaust a worker's stack.
+pub const MAX_TREE_DEPTH: usize = 64;
+
 /// A master with its variables and lineage.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Lineage {
@@ -115,6 +121,8 @@ pub struct Lineage {
     pub tree: Vec<TreeNode>,
     /// How many variants the tree holds.
     pub count: usize,
+    /// Variants deeper than [`MAX_TREE_DEPTH`], left out of `tree`.
+    pub hidden: usize,
 }
 
 /// Loads a master's lineage tree.
@@ -123,12 +131,93 @@ pub fn lineage(conn: &mut DbConn<'_>, master_id: i32) -> Result<Lineage, MasterE
     let variables = master_variables::list(conn, master_id)?;
     let all = variants::for_master(conn, master_id)?;
     let count = all.len();
-    Ok(Lineage { master, variables, tree: build_tree(&all, None), count })
+    let (tree, shown) = build_tree(&all, MAX_TREE_DEPTH);
+    Ok(Lineage { master, variables, tree, count, hidden: count - shown })
 }
 
-fn build_tree(all: &[Variant], parent: Option<i32>) -> Vec<TreeNode> {
-    all.iter()
-        .filter(|v| v.parent_variant_id == parent)
-        .map(|v| TreeNode { variant: v.clone(), children: build_tree(all, Some(v.id)) })
-        .collect()
+/// Builds the tree without recursion: a breadth-first walk from the master down to `max_depth`
+/// levels, then the nodes assembled deepest first. Returns the roots and how many nodes they hold.
+fn build_tree(all: &[Variant], max_depth: usize) -> (Vec<TreeNode>, usize) {
+    let mut kids: HashMap<Option<i32>, Vec<&Variant>> = HashMap::new();
+    for v in all {
+        kids.entry(v.parent_variant_id).or_default().push(v);
+    }
+    let mut order: Vec<&Variant> = Vec::with_capacity(all.len());
+    let mut queue: VecDeque<(&Variant, usize)> =
+        kids.get(&None).into_iter().flatten().map(|v| (*v, 1)).collect();
+    while let Some((v, depth)) = queue.pop_front() {
+        order.push(v);
+        if depth < max_depth {
+            queue.extend(kids.get(&Some(v.id)).into_iter().flatten().map(|c| (*c, depth + 1)));
+        }
+    }
+    // Deepest first, so every node's children are complete when it is built. They arrive in
+    // reverse sibling order and are turned round once.
+    let mut built: HashMap<Option<i32>, Vec<TreeNode>> = HashMap::new();
+    for v in order.iter().rev() {
+        let mut children = built.remove(&Some(v.id)).unwrap_or_default();
+        children.reverse();
+        let node = TreeNode { variant: (*v).clone(), children };
+        built.entry(v.parent_variant_id).or_default().push(node);
+    }
+    let mut roots = built.remove(&None).unwrap_or_default();
+    roots.reverse();
+    (roots, order.len())
+}
+
+#[cfg(test)]
+mod tree_tests {
+    use super::*;
+
+    fn variant(id: i32, parent: Option<i32>) -> Variant {
+        Variant {
+            id,
+            master_id: 1,
+            parent_variant_id: parent,
+            code: format!("LM-{id}"),
+            variable: "background".into(),
+            value: "v".into(),
+            operation: "erase".into(),
+            params: "{}".into(),
+            mask_sha: String::new(),
+            reference_sha: None,
+            result_sha: None,
+            status: "draft".into(),
+            job_id: None,
+            changed_outside_mask_px: None,
+            changed_fraction: None,
+            mask_fraction: None,
+            delta_e: None,
+            controlled: None,
+            audit_note: None,
+            created_by: None,
+            created_at: chrono::NaiveDateTime::default(),
+        }
+    }
+
+    #[test]
+    fn siblings_keep_their_order_and_children_nest() {
+        let all = [variant(1, None), variant(2, Some(1)), variant(3, None), variant(4, Some(1))];
+        let (tree, shown) = build_tree(&all, MAX_TREE_DEPTH);
+        assert_eq!(shown, 4);
+        let ids: Vec<i32> = tree.iter().map(|n| n.variant.id).collect();
+        assert_eq!(ids, [1, 3]);
+        let kids: Vec<i32> = tree[0].children.iter().map(|n| n.variant.id).collect();
+        assert_eq!(kids, [2, 4]);
+    }
+
+    #[test]
+    fn a_chain_of_100000_variants_builds_without_recursion_and_is_capped() {
+        let all: Vec<Variant> =
+            (1..=100_000).map(|id| variant(id, (id > 1).then_some(id - 1))).collect();
+        let (tree, shown) = build_tree(&all, MAX_TREE_DEPTH);
+        assert_eq!(shown, MAX_TREE_DEPTH);
+        let mut depth = 0;
+        let mut level = &tree;
+        while let Some(node) = level.first() {
+            depth += 1;
+            level = &node.children;
+        }
+        assert_eq!(depth, MAX_TREE_DEPTH);
+    }
 }

@@ -7,6 +7,7 @@ use image::GrayImage;
 
 use crate::blobs::{BlobError, BlobId, BlobStore};
 use crate::config::ReviewSettings;
+use crate::db::mask_ceilings::{self, MaskCeiling};
 use crate::db::variants::Variant;
 use crate::db::{DbConn, DbError, audit_log, reviews, variants};
 
@@ -165,6 +166,10 @@ pub fn iou(a: &GrayImage, b: &GrayImage) -> f64 {
 
 /// How many rejected variants of the same master have a mask overlapping `v`'s by IoU > 0.5, when
 /// that reaches [`CEILING_REJECTIONS`]: the region has hit the hallucination ceiling.
+///
+/// Counting decodes every rejected mask, so the count is kept per variant in `mask_ceilings`,
+/// stamped with the master's set of rejected variants; page views read it back until a variant
+/// of the master is rejected (or leaves `rejected`).
 pub fn ceiling(
     conn: &mut DbConn<'_>,
     blobs: &Arc<dyn BlobStore>,
@@ -177,20 +182,43 @@ pub fn ceiling(
     if rejected.len() < CEILING_REJECTIONS {
         return Ok(None);
     }
+    let key = rejected.iter().map(|r| r.id.to_string()).collect::<Vec<_>>().join(",");
+    let hits = match mask_ceilings::find(conn, v.id)? {
+        Some(cached) if cached.rejected_key == key => usize::try_from(cached.hits).unwrap_or(0),
+        _ => {
+            let hits = count_overlaps(blobs, v, &rejected)?;
+            let row = MaskCeiling {
+                variant_id: v.id,
+                rejected_key: key,
+                hits: i32::try_from(hits).unwrap_or(i32::MAX),
+                computed_at: crate::db::now(),
+            };
+            mask_ceilings::upsert(conn, &row)?;
+            hits
+        }
+    };
+    Ok((hits >= CEILING_REJECTIONS).then_some(hits))
+}
+
+fn count_overlaps(
+    blobs: &Arc<dyn BlobStore>,
+    v: &Variant,
+    rejected: &[Variant],
+) -> Result<usize, ReviewError> {
     let load = |sha: &str| -> Result<Option<GrayImage>, ReviewError> {
         let bytes = blobs.get(&BlobId::parse(sha)?)?;
         Ok(image::load_from_memory(&bytes).ok().map(|i| i.to_luma8()))
     };
-    let Some(mine) = load(&v.mask_sha)? else { return Ok(None) };
+    let Some(mine) = load(&v.mask_sha)? else { return Ok(0) };
     let mut hits = 0;
-    for r in &rejected {
+    for r in rejected {
         if let Some(m) = load(&r.mask_sha)?
             && iou(&mine, &m) > 0.5
         {
             hits += 1;
         }
     }
-    Ok((hits >= CEILING_REJECTIONS).then_some(hits))
+    Ok(hits)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use crate::blobs::{BlobError, BlobId, BlobStore};
 use crate::config::Settings;
 use crate::db::variants::{NewVariant, Variant};
 use crate::db::{DbConn, DbError, audit_log, jobs, master_variables, masters, variants};
+use crate::services::engine_limits;
 use crate::services::grade;
 use crate::services::imaging::{self, ImagingError};
 use crate::services::recolor::HexColor;
@@ -341,6 +342,7 @@ pub fn create(
     let parent = load_parent(conn, blobs, settings, input.parent)?;
     let mask = inpaint::load_mask(&input.mask, &limits)?;
     inpaint::mask::validate(&parent.image, &mask)?;
+    engine_limits::check_submission(settings, op, &params, &mask, input.reference.as_deref())?;
     let reference_sha = match (&input.reference, op.needs_reference()) {
         (Some(bytes), true) => {
             let reference = imaging::load_rgba(bytes, &limits)?;
@@ -389,8 +391,11 @@ pub fn create(
             },
         )?;
         master_variables::ensure(tx, parent.master_id, variable.as_str())?;
-        let job =
-            jobs::enqueue(tx, "variant", &serde_json::json!({ "variant_id": v.id }).to_string())?;
+        let job = jobs::enqueue(
+            tx,
+            jobs::JobKind::Variant,
+            &serde_json::json!({ "variant_id": v.id }).to_string(),
+        )?;
         variants::set_job(tx, v.id, job.id)?;
         audit_log::record(tx, user_id, "variant.create", &format!("variant:{}", v.id), &code)?;
         Ok((variants::find(tx, v.id)?, job.id))
@@ -452,80 +457,6 @@ pub fn edge_warning(image: &RgbImage, mask: &GrayImage, grow: u32) -> Option<Str
             "the mask edge sits on a high-contrast edge (mean step {mean:.0} levels); grow it by at least 8 px so the fill does not smear the edge back in"
         )
     })
-}
-
-/// The pictures a variant page shows, each rendered from stored blobs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Picture {
-    /// The result.
-    Result,
-    /// The parent's pixels.
-    Parent,
-    /// The mask as drawn (white = edit).
-    Mask,
-    /// `|result − parent|` as a heatmap.
-    Diff,
-    /// Changes outside the grown+feathered mask only (the leak map).
-    Leak,
-    /// The grown+feathered mask tinted over the parent.
-    Overlay,
-}
-
-impl Picture {
-    /// From the URL segment.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "result" => Picture::Result,
-            "parent" => Picture::Parent,
-            "mask" => Picture::Mask,
-            "diff" => Picture::Diff,
-            "leak" => Picture::Leak,
-            "overlay" => Picture::Overlay,
-            _ => return None,
-        })
-    }
-}
-
-/// Renders one of a variant's pictures as PNG bytes.
-pub fn picture(
-    conn: &mut DbConn<'_>,
-    blobs: &Arc<dyn BlobStore>,
-    settings: &Settings,
-    id: i32,
-    which: Picture,
-) -> Result<Vec<u8>, VariantError> {
-    let v = variants::find(conn, id)?;
-    let get = |sha: &str| -> Result<Vec<u8>, VariantError> { Ok(blobs.get(&BlobId::parse(sha)?)?) };
-    let not_ready = || VariantError::NotReady("the variant has not finished rendering".into());
-    match which {
-        Picture::Result => return get(v.result_sha.as_deref().ok_or_else(not_ready)?),
-        Picture::Mask => return get(&v.mask_sha),
-        _ => {}
-    }
-    let parent_ref = match v.parent_variant_id {
-        Some(p) => ParentRef::Variant(p),
-        None => ParentRef::Master(v.master_id),
-    };
-    let parent = load_parent(conn, blobs, settings, parent_ref)?.image;
-    let limits = imaging::limits(settings);
-    let op = Operation::parse(&v.operation)?;
-    let params = Params::parse(&v.params)?;
-    let mask = inpaint::load_mask(&get(&v.mask_sha)?, &limits)?;
-    let alpha = inpaint::mask::prepare_alpha(&mask, params.grow_for(op), params.feather_for(op))?;
-    let out = match which {
-        Picture::Parent => parent,
-        Picture::Overlay => imaging::mask_overlay(&parent, &alpha),
-        Picture::Diff | Picture::Leak => {
-            let result = inpaint::load_image(
-                &get(v.result_sha.as_deref().ok_or_else(not_ready)?)?,
-                &limits,
-            )?;
-            let outside = (which == Picture::Leak).then_some(&alpha);
-            imaging::diff_heatmap(&parent, &result, outside)
-        }
-        Picture::Result | Picture::Mask => return Err(not_ready()),
-    };
-    Ok(imaging::png_rgb(&out)?)
 }
 
 #[cfg(test)]

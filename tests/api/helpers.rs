@@ -39,6 +39,7 @@ pub struct SpawnOptions {
     pub trusted_proxies: Vec<&'static str>,
     pub allow_self_approval: bool,
     pub workers: usize,
+    pub render_timeout_secs: u64,
 }
 
 impl Default for SpawnOptions {
@@ -50,6 +51,7 @@ impl Default for SpawnOptions {
             trusted_proxies: Vec::new(),
             allow_self_approval: false,
             workers: 0,
+            render_timeout_secs: 600,
         }
     }
 }
@@ -115,15 +117,24 @@ pub async fn spawn_app_with(opts: SpawnOptions) -> TestApp {
         trusted_proxies: opts.trusted_proxies.iter().map(|p| p.parse().expect("proxy")).collect(),
         review: liftmask::config::ReviewSettings { allow_self_approval: opts.allow_self_approval },
         workers: opts.workers,
+        // The test binary is not liftmask: worker processes run the built binary.
+        worker_exe: Some(env!("CARGO_BIN_EXE_liftmask").into()),
+        jobs: liftmask::config::JobSettings {
+            render_timeout_secs: opts.render_timeout_secs,
+            ..Default::default()
+        },
         ..Settings::default()
     };
     let app = Application::build(settings.clone()).expect("build app");
     let port = app.port();
     let state = app.state();
     actix_web::rt::spawn(app.run_until_stopped());
+    // No idle connections: `run_jobs` blocks this thread past the server's keep-alive, and a
+    // connection the server closed meanwhile would be reused and fail.
     let client = reqwest::Client::builder()
         .redirect(Policy::none())
         .cookie_store(true)
+        .pool_max_idle_per_host(0)
         .build()
         .expect("client");
     TestApp {
@@ -139,6 +150,8 @@ pub async fn spawn_app_with(opts: SpawnOptions) -> TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        // Worker processes first, so that none is left polling a dropped database.
+        self.state.supervisor.shutdown();
         if let Some((base, name)) = self.pg_database.take()
             && let Ok(mut admin) = PgConnection::establish(&base)
         {
@@ -305,7 +318,8 @@ impl TestApp {
             .expect("request")
     }
 
-    /// Runs queued jobs to completion on this thread with the default engine; returns how many ran.
+    /// Runs queued jobs to completion in this process with the default engine, on a plain thread
+    /// (imports run polars, which refuses the test's runtime thread); returns how many ran.
     pub fn run_jobs(&self) -> usize {
         let ctx = liftmask::jobs::WorkerContext {
             pool: self.state.pool.clone(),
@@ -313,14 +327,20 @@ impl TestApp {
             settings: std::sync::Arc::new(self.settings.clone()),
         };
         let engine = liftmask::jobs::build_engine(&self.settings.engine).expect("engine");
-        let mut n = 0;
-        while liftmask::jobs::process_one(&ctx, engine.as_ref(), "test-worker")
-            .expect("process")
-            .is_some()
-        {
-            n += 1;
-        }
-        n
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let mut n = 0;
+                while liftmask::jobs::process_one(&ctx, engine.as_ref(), "test-worker")
+                    .expect("process")
+                    .is_some()
+                {
+                    n += 1;
+                }
+                n
+            })
+            .join()
+            .expect("job thread")
+        })
     }
 
     /// GETs an API path with a bearer token and returns the JSON body.

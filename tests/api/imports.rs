@@ -59,6 +59,9 @@ pub async fn confirm(app: &TestApp, preview_html: &str) -> String {
     assert_eq!(res.status().as_u16(), 303);
     let job = res.headers()["location"].to_str().expect("location").to_owned();
     assert!(job.starts_with("/imports/jobs/"), "{job}");
+    if app.settings.workers == 0 {
+        app.run_jobs();
+    }
     for _ in 0..400 {
         let res = app.get(&job).await;
         if res.status().as_u16() == 303 {
@@ -71,7 +74,8 @@ pub async fn confirm(app: &TestApp, preview_html: &str) -> String {
         let status: Value =
             app.get(&format!("{job}/status")).await.json().await.expect("status json");
         assert!(
-            ["parsing", "storing", "done"].contains(&status["state"].as_str().unwrap_or("")),
+            ["queued", "parsing", "storing", "done"]
+                .contains(&status["state"].as_str().unwrap_or("")),
             "{status}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -202,6 +206,7 @@ async fn a_rejected_file_writes_nothing_and_says_where() {
         .await
         .expect("confirm");
     let job = res.headers()["location"].to_str().expect("location").to_owned();
+    assert_eq!(app.run_jobs(), 1);
     let mut failed = false;
     for _ in 0..200 {
         let status: Value = app.get(&format!("{job}/status")).await.json().await.expect("json");
@@ -262,6 +267,7 @@ async fn platform_override_and_generic_mapping_reparse_the_kept_file() {
         .expect("confirm");
     assert_eq!(res.status().as_u16(), 303);
     let job = res.headers()["location"].to_str().expect("location").to_owned();
+    assert_eq!(app.run_jobs(), 1);
     for _ in 0..200 {
         if app.get(&job).await.status().as_u16() == 303 {
             break;
@@ -320,4 +326,60 @@ async fn upload_with_token(app: &TestApp, token: &str) -> reqwest::Response {
     let form =
         reqwest::multipart::Form::new().text("csrf_token", token.to_owned()).part("file", part);
     app.client.post(app.url("/imports/preview")).multipart(form).send().await.expect("upload")
+}
+
+/// Imports are jobs: a worker process stores them, and their progress lives in the database, so
+/// another instance of the server shows it too.
+#[actix_web::test]
+async fn imports_run_as_jobs_and_any_instance_shows_their_progress() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::SpawnOptions {
+        workers: 1,
+        ..Default::default()
+    })
+    .await;
+    app.login_as(Role::Growth).await;
+    // Through a worker process, end to end.
+    let first = import_file(&app, "meta_daily_bom.csv", fixture("meta_daily_bom.csv")).await;
+    assert_eq!((first.row_count, first.inserted_count, first.updated_count), (4, 4, 0));
+    assert_eq!(stored(&app).0, 4);
+
+    // Stop the workers: the next import waits in the queue, visible from a second instance.
+    app.state.supervisor.shutdown();
+    let res = upload(&app, "tiktok_by_day.csv", fixture("tiktok_by_day.csv"), "auto").await;
+    let html = res.text().await.expect("body");
+    let token = extract_csrf(&html).expect("csrf");
+    let fields = [
+        ("csrf_token", token),
+        ("blob", confirm_field(&html, "blob")),
+        ("filename", confirm_field(&html, "filename")),
+        ("platform", confirm_field(&html, "platform")),
+    ];
+    let res =
+        app.client.post(app.url("/imports/confirm")).form(&fields).send().await.expect("confirm");
+    let job = res.headers()["location"].to_str().expect("location").to_owned();
+    let other = liftmask::startup::Application::build(app.settings.clone()).expect("second app");
+    let other_url = format!("http://127.0.0.1:{}", other.port());
+    actix_web::rt::spawn(other.run_until_stopped());
+    let status = |base: String| {
+        let client = app.client.clone();
+        let url = format!("{base}{job}/status");
+        async move { client.get(url).send().await.expect("status").json::<Value>().await.expect("json") }
+    };
+    assert_eq!(status(other_url.clone()).await["state"], "queued");
+    assert!(app.get_html(&job).await.contains("Waiting for a worker"));
+
+    assert_eq!(app.run_jobs(), 1);
+    let done = status(other_url.clone()).await;
+    assert_eq!(done["state"], "done", "{done}");
+    let newest = app.state.pool.run(|c| imports::list(c).map_err(DbError::from)).expect("list");
+    assert_eq!(done["import_id"], newest[0].id);
+    assert_eq!(
+        (done["rows"].as_i64(), done["inserted"].as_i64()),
+        (Some(i64::from(newest[0].row_count)), Some(i64::from(newest[0].inserted_count)))
+    );
+    let res = app.client.get(format!("{other_url}{job}")).send().await.expect("page");
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(res.headers()["location"], "/imports");
+    // Job ids of other kinds are not import progress.
+    assert_eq!(app.get("/imports/jobs/999999/status").await.status().as_u16(), 404);
 }

@@ -8,8 +8,9 @@ use crate::auth::{ApiUser, Permission};
 use crate::db::variants::{self, Variant};
 use crate::error::AppError;
 use crate::routes::variants::variant_input;
+use crate::services::pictures::{self, Picture};
 use crate::services::review::{self, Decision};
-use crate::services::variants::{self as svc, Picture};
+use crate::services::variants as svc;
 use crate::startup::AppState;
 use crate::web::multipart::read_fields;
 
@@ -107,9 +108,7 @@ pub async fn image(
     let id = path.into_inner();
     let st = state.clone();
     let bytes = web::block(move || {
-        st.pool.run(|c| {
-            svc::picture(c, &st.blobs, &st.settings, id, Picture::Result).map_err(AppError::from)
-        })
+        pictures::picture(&st.pool, &st.blobs, &st.settings, id, Picture::Result)
     })
     .await??;
     Ok(HttpResponse::Ok().content_type("image/png").body(bytes))
