@@ -468,3 +468,25 @@ impl CookieBrowser {
         }
     }
 }
+
+/// A separate cookie-keeping client logged in as `email` (which must exist), and its session's
+/// CSRF token: a second person at another browser.
+pub async fn logged_in_client(app: &TestApp, email: &str) -> (reqwest::Client, String) {
+    let client = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let login = client.get(app.url("/login")).send().await.expect("login page");
+    let csrf = extract_csrf(&login.text().await.expect("body")).expect("login csrf");
+    let res = client
+        .post(app.url("/login"))
+        .form(&[("email", email), ("password", PASSWORD), ("csrf_token", &csrf)])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status().as_u16(), 303, "login of {email} failed");
+    let home = client.get(app.url("/")).send().await.expect("home");
+    let csrf = extract_csrf(&home.text().await.expect("body")).expect("csrf after login");
+    (client, csrf)
+}

@@ -4,7 +4,7 @@
 
 use liftmask::auth::{Permission, Role};
 
-use crate::helpers::{PASSWORD, TestApp, extract_csrf, spawn_app};
+use crate::helpers::{TestApp, extract_csrf, logged_in_client, spawn_app};
 
 #[derive(Debug, Clone, Copy)]
 enum Access {
@@ -127,28 +127,21 @@ struct Caller {
 
 /// A fresh caller; `tag` keeps the users of different callers apart.
 async fn caller(app: &TestApp, role: Option<Role>, tag: &str) -> Caller {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let login_page = client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let mut csrf = extract_csrf(&login_page).unwrap();
-    let mut token = None;
-    if let Some(role) = role {
-        let email = format!("matrix-{tag}-{}@example.com", role.as_str());
-        app.create_user(&email, role);
-        let res = client
-            .post(app.url("/login"))
-            .form(&[("email", email.as_str()), ("password", PASSWORD), ("csrf_token", &csrf)])
-            .send()
-            .await
+    let Some(role) = role else {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
             .unwrap();
-        assert_eq!(res.status().as_u16(), 303, "login as {role}");
-        let home = client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
-        csrf = extract_csrf(&home).unwrap();
-        token = Some(app.token_for(&email));
-    }
+        let login_page = client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+        let csrf = extract_csrf(&login_page).unwrap();
+        return Caller { role: None, client, csrf, token: None };
+    };
+    let email = format!("matrix-{tag}-{}@example.com", role.as_str());
+    app.create_user(&email, role);
+    let (client, csrf) = logged_in_client(app, &email).await;
+    let token = Some(app.token_for(&email));
+    let role = Some(role);
     Caller { role, client, csrf, token }
 }
 

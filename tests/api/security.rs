@@ -237,27 +237,8 @@ async fn an_upload_id_works_only_for_the_user_who_uploaded_it() {
     let blob = doc.select(&sel).next().unwrap().value().attr("value").unwrap().to_owned();
 
     // Another importer, in their own session, names that blob id.
-    let other = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap();
     app.create_user("other@example.com", Role::Growth);
-    let login = other.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let csrf = crate::helpers::extract_csrf(&login).unwrap();
-    let res = other
-        .post(app.url("/login"))
-        .form(&[
-            ("email", "other@example.com"),
-            ("password", crate::helpers::PASSWORD),
-            ("csrf_token", &csrf),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 303);
-    let home = other.get(app.url("/")).send().await.unwrap().text().await.unwrap();
-    let csrf = crate::helpers::extract_csrf(&home).unwrap();
+    let (other, csrf) = crate::helpers::logged_in_client(&app, "other@example.com").await;
     for path in ["/imports/reparse", "/imports/confirm"] {
         let res = other
             .post(app.url(path))
