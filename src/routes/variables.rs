@@ -35,8 +35,8 @@ pub async fn index(
     user.require(Permission::View)?;
     let metric = query.metric()?;
     let pool = state.pool.clone();
-    let rows = web::block(move || {
-        pool.run(|c| attribution::leaderboard(c, metric).map_err(AppError::from))
+    let board = web::block(move || {
+        pool.run(|c| attribution::leaderboard_page(c, metric).map_err(AppError::from))
     })
     .await??;
     let metrics: Vec<&str> = AdMetric::ALL.iter().map(|m| m.name()).collect();
@@ -44,7 +44,10 @@ pub async fn index(
         &req,
         Some(&user),
         Page::new("variables/index.html")
-            .with("rows", &rows)
+            .with("rows", &board.rows)
+            .with("fallbacks", &board.fallbacks)
+            .with("unreplicated", &board.unreplicated)
+            .with("forests", &board.forests)
             .with("metric", metric.name())
             .with("lower_is_better", &metric.lower_is_better())
             .with("metrics", &metrics),

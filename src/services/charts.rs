@@ -1,7 +1,8 @@
 //! Server-rendered SVG charts (plotters, SVG backend): cumulative lift over time with its interval band,
-//! and a forest plot of the arms. The markup is inlined in the results page.
+//! a forest plot of the arms, and a forest plot per variable for the leaderboard. The markup is inlined
+//! in the pages.
 
-use std::collections::BTreeSet;
+use std::collections::HashMap;
 
 use analytics::stats::AdMetric;
 use chrono::NaiveDate;
@@ -9,8 +10,8 @@ use plotters::prelude::*;
 use serde::Serialize;
 
 use crate::db::experiment_arms::ExperimentArm;
-use crate::db::reporting::ArmDay;
-use crate::services::experiments::{ArmTotals, ComparisonView, Settings, compare_totals};
+use crate::services::attribution::VariableEffect;
+use crate::services::experiments::{ArmData, ComparisonView, Settings, compare};
 
 /// A chart could not be drawn.
 #[derive(Debug, thiserror::Error)]
@@ -45,38 +46,25 @@ pub struct LiftSeries {
     pub points: Vec<LiftPoint>,
 }
 
-/// Cumulative lift of every treatment over the control on `metric`, day by day. Days where either arm
-/// lacks data for a test are skipped.
+/// Cumulative lift of every treatment over the control on `metric` at each chart day, from the data up
+/// to that day (per-ad sums included, so the band is the ad-clustered one). Days where either arm lacks
+/// data for a test are skipped.
 pub fn cumulative_series(
     arms: &[ExperimentArm],
     control: &ExperimentArm,
-    days: &[ArmDay],
+    points: &[(NaiveDate, HashMap<i32, ArmData>)],
     metric: AdMetric,
     settings: &Settings,
 ) -> Vec<LiftSeries> {
-    let calendar: BTreeSet<NaiveDate> = days.iter().map(|d| d.day).collect();
-    let cumulative = |arm_id: i32| -> Vec<ArmTotals> {
-        let mut running = ArmTotals::default();
-        let mut own = days.iter().filter(|d| d.arm_id == arm_id).peekable();
-        calendar
-            .iter()
-            .map(|day| {
-                while let Some(d) = own.next_if(|d| d.day <= *day) {
-                    running.add(d);
-                }
-                running
-            })
-            .collect()
-    };
-    let control_cum = cumulative(control.id);
     arms.iter()
         .filter(|a| !a.is_control)
         .map(|arm| {
-            let points = calendar
+            let points = points
                 .iter()
-                .zip(control_cum.iter().zip(cumulative(arm.id)))
-                .filter_map(|(day, (a, b))| {
-                    let inf = compare_totals(a, &b, metric, settings).ok()?.inference;
+                .filter_map(|(day, data)| {
+                    let inf = compare(data.get(&control.id)?, data.get(&arm.id)?, metric, settings)
+                        .ok()?
+                        .inference;
                     let finite =
                         inf.lift.is_finite() && inf.ci_low.is_finite() && inf.ci_high.is_finite();
                     finite.then_some(LiftPoint {
@@ -241,6 +229,104 @@ pub fn forest_svg(rows: &[&ComparisonView], metric: AdMetric) -> Result<String, 
                 .map_err(ChartError::from_draw)?;
             chart
                 .draw_series(std::iter::once(Circle::new((c.inference.lift, y), 5, color.filled())))
+                .map_err(ChartError::from_draw)?;
+        }
+        root.present().map_err(ChartError::from_draw)?;
+    }
+    Ok(svg)
+}
+
+/// One line of a forest plot.
+struct ForestLine {
+    label: String,
+    lift: f64,
+    low: f64,
+    high: f64,
+    pooled: bool,
+}
+
+/// A variable's forest plot: each value's pooled studies, then its pooled estimate in bold (empty
+/// when there is nothing to draw).
+pub fn variable_forest_svg(
+    variable: &str,
+    rows: &[&VariableEffect],
+    metric: AdMetric,
+) -> Result<String, ChartError> {
+    let mut lines = Vec::new();
+    for row in rows {
+        for s in &row.studies {
+            lines.push(ForestLine {
+                label: format!("{}: {}", s.experiment_name, row.value),
+                lift: s.relative_lift,
+                low: s.ci_low,
+                high: s.ci_high,
+                pooled: false,
+            });
+        }
+        lines.push(ForestLine {
+            label: format!("{} = {} (pooled, k = {})", row.variable, row.value, row.pooled.k),
+            lift: row.pooled.relative_lift,
+            low: row.pooled.ci_low,
+            high: row.pooled.ci_high,
+            pooled: true,
+        });
+    }
+    lines.retain(|l| l.low.is_finite() && l.high.is_finite() && l.lift.is_finite());
+    if lines.is_empty() {
+        return Ok(String::new());
+    }
+    let (x0, x1) = padded_range(lines.iter().flat_map(|l| [l.low, l.high]));
+    let n = lines.len();
+    let height = 90 + 30 * n as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(ChartError::from_draw)?;
+        let caption = format!("{variable}: {} lift over the parent", metric.name().to_uppercase());
+        let mut chart = ChartBuilder::on(&root)
+            .caption(caption, ("sans-serif", 16))
+            .margin(12)
+            .x_label_area_size(32)
+            .y_label_area_size(260)
+            .build_cartesian_2d(x0..x1, -0.5..(n as f64 - 0.5))
+            .map_err(ChartError::from_draw)?;
+        let labels: Vec<String> = lines.iter().map(|l| l.label.clone()).collect();
+        let line_label = |v: &f64| {
+            let i = v.round();
+            if (v - i).abs() < 0.01 && i >= 0.0 {
+                labels.get(n - 1 - i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
+        chart
+            .configure_mesh()
+            .y_labels(n * 4 + 1)
+            .x_labels(7)
+            .x_label_formatter(&pct)
+            .y_label_formatter(&line_label)
+            .disable_y_mesh()
+            .light_line_style(WHITE)
+            .draw()
+            .map_err(ChartError::from_draw)?;
+        chart
+            .draw_series(LineSeries::new(
+                [(0.0, -0.5), (0.0, n as f64 - 0.5)],
+                BLACK.stroke_width(1),
+            ))
+            .map_err(ChartError::from_draw)?;
+        for (i, l) in lines.iter().enumerate() {
+            let y = (n - 1 - i) as f64;
+            let (color, width, size) =
+                if l.pooled { (RGBColor(30, 64, 175), 4, 6) } else { (RGBColor(90, 90, 90), 2, 4) };
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(l.low, y), (l.high, y)],
+                    color.stroke_width(width),
+                )))
+                .map_err(ChartError::from_draw)?;
+            chart
+                .draw_series(std::iter::once(Circle::new((l.lift, y), size, color.filled())))
                 .map_err(ChartError::from_draw)?;
         }
         root.present().map_err(ChartError::from_draw)?;
