@@ -2,7 +2,7 @@
 //! a forest plot of the arms, and a forest plot per variable for the leaderboard. The markup is inlined
 //! in the pages.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use analytics::stats::AdMetric;
 use chrono::NaiveDate;
@@ -10,8 +10,9 @@ use plotters::prelude::*;
 use serde::Serialize;
 
 use crate::db::experiment_arms::ExperimentArm;
+use crate::db::reporting::ArmDay;
 use crate::services::attribution::VariableEffect;
-use crate::services::experiments::{ArmData, ComparisonView, Settings, compare};
+use crate::services::experiments::{ArmData, ArmTotals, ComparisonView, Settings, compare};
 
 /// A chart could not be drawn.
 #[derive(Debug, thiserror::Error)]
@@ -42,23 +43,49 @@ pub struct LiftPoint {
 pub struct LiftSeries {
     /// The arm's label.
     pub label: String,
-    /// Points by day.
+    /// Interval points at the chart days (ad-clustered intervals need per-ad sums, read per chart day).
     pub points: Vec<LiftPoint>,
+    /// The cumulative lift every day (a ratio of sums, read from the daily rollup).
+    pub line: Vec<(NaiveDate, f64)>,
 }
 
-/// Cumulative lift of every treatment over the control on `metric` at each chart day, from the data up
-/// to that day (per-ad sums included, so the band is the ad-clustered one). Days where either arm lacks
-/// data for a test are skipped.
+/// Cumulative lift of every treatment over the control on `metric`: the lift every day from the daily
+/// sums, and its interval at each chart day from the data up to that day (per-ad sums included, so the
+/// band is the ad-clustered one). Days where either arm lacks data for a test are skipped.
 pub fn cumulative_series(
     arms: &[ExperimentArm],
     control: &ExperimentArm,
+    days: &[ArmDay],
     points: &[(NaiveDate, HashMap<i32, ArmData>)],
     metric: AdMetric,
     settings: &Settings,
 ) -> Vec<LiftSeries> {
+    let calendar: BTreeSet<NaiveDate> = days.iter().map(|d| d.day).collect();
+    let running = |arm_id: i32| -> Vec<Option<f64>> {
+        let mut total = ArmTotals::default();
+        let mut own = days.iter().filter(|d| d.arm_id == arm_id).peekable();
+        calendar
+            .iter()
+            .map(|day| {
+                while let Some(d) = own.next_if(|d| d.day <= *day) {
+                    total.add(d);
+                }
+                total.value(metric)
+            })
+            .collect()
+    };
+    let control_values = running(control.id);
     arms.iter()
         .filter(|a| !a.is_control)
         .map(|arm| {
+            let line = calendar
+                .iter()
+                .zip(control_values.iter().zip(running(arm.id)))
+                .filter_map(|(day, (a, b))| match (a, b) {
+                    (Some(a), Some(b)) if *a != 0.0 => Some((*day, (b - a) / a.abs())),
+                    _ => None,
+                })
+                .collect();
             let points = points
                 .iter()
                 .filter_map(|(day, data)| {
@@ -75,7 +102,7 @@ pub fn cumulative_series(
                     })
                 })
                 .collect();
-            LiftSeries { label: arm.label.clone(), points }
+            LiftSeries { label: arm.label.clone(), points, line }
         })
         .collect()
 }
@@ -94,19 +121,27 @@ fn pct(v: &f64) -> String {
 
 /// The cumulative-lift chart as SVG markup (empty when there is nothing to draw).
 pub fn cumulative_lift_svg(series: &[LiftSeries], metric: AdMetric) -> Result<String, ChartError> {
-    let first = series.iter().flat_map(|s| s.points.first()).map(|p| p.day).min();
-    let last = series.iter().flat_map(|s| s.points.last()).map(|p| p.day).max();
+    let first = series.iter().flat_map(|s| s.line.first()).map(|p| p.0).min();
+    let last = series.iter().flat_map(|s| s.line.last()).map(|p| p.0).max();
     let (Some(first), Some(last)) = (first, last) else { return Ok(String::new()) };
     let span = ((last - first).num_days() as f64).max(1.0);
     let (y0, y1) = padded_range(
-        series.iter().flat_map(|s| s.points.iter()).flat_map(|p| [p.ci_low, p.ci_high]),
+        series
+            .iter()
+            .flat_map(|s| s.points.iter())
+            .flat_map(|p| [p.ci_low, p.ci_high])
+            .chain(series.iter().flat_map(|s| s.line.iter().map(|p| p.1))),
     );
     let x = |d: NaiveDate| (d - first).num_days() as f64;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (760, 340)).into_drawing_area();
         root.fill(&WHITE).map_err(ChartError::from_draw)?;
-        let caption = format!("Cumulative lift in {} vs control", metric.name().to_uppercase());
+        let caption = format!(
+            "Cumulative lift in {} vs control (band: interval at {} days)",
+            metric.name().to_uppercase(),
+            series.first().map_or(0, |s| s.points.len())
+        );
         let mut chart = ChartBuilder::on(&root)
             .caption(caption, ("sans-serif", 16))
             .margin(12)
@@ -142,7 +177,7 @@ pub fn cumulative_lift_svg(series: &[LiftSeries], metric: AdMetric) -> Result<St
             let line_color = color.to_rgba();
             chart
                 .draw_series(LineSeries::new(
-                    s.points.iter().map(|p| (x(p.day), p.lift)),
+                    s.line.iter().map(|p| (x(p.0), p.1)),
                     line_color.stroke_width(2),
                 ))
                 .map_err(ChartError::from_draw)?
