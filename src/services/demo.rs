@@ -363,7 +363,7 @@ fn ad_id(arm: usize, k: usize) -> String {
 
 /// A Meta "Export table data" CSV with a daily breakdown: six control ads and six ads per variant
 /// (named with its code, so the importer maps them). Like real ads, each ad keeps its own CTR for its
-/// whole life (lognormal, CV 8 %) and its own volume, days shock every ad alike, and daily CTR wobbles.
+/// whole life (lognormal, CV 5 %) and its own volume, days shock every ad alike, and daily CTR wobbles.
 fn generated_meta_csv(start: NaiveDate, codes: &[String]) -> String {
     let mut rng = SplitMix(0x5eed_1234);
     let mut out = String::from(
@@ -378,9 +378,12 @@ fn generated_meta_csv(start: NaiveDate, codes: &[String]) -> String {
         }),
     );
     for (arm, (label, code, effect)) in arms.enumerate() {
-        for k in 0..ADS_PER_ARM {
-            let own_ctr = (0.08 * rng.normal() - 0.0032).exp();
-            let own_volume = (0.4 * rng.normal() - 0.08).exp();
+        // Each arm gets the same budget (the planned split), shared unevenly by its ads.
+        let volumes: Vec<f64> = (0..ADS_PER_ARM).map(|_| (0.4 * rng.normal()).exp()).collect();
+        let mean_volume = volumes.iter().sum::<f64>() / ADS_PER_ARM as f64;
+        for (k, volume) in volumes.iter().enumerate() {
+            let own_ctr = (0.05 * rng.normal() - 0.00125).exp();
+            let own_volume = volume / mean_volume;
             let name = match &code {
                 Some(code) => format!("Espresso hero - {label} #{} [{code}]", k + 1),
                 None => format!("Espresso hero - {label} #{}", k + 1),
