@@ -148,6 +148,19 @@ pub enum TokenCommand {
 pub enum StatsCommand {
     /// Compare two arms: one JSON object on stdin, one on stdout (see STATS.md). Exit code 2 on bad input.
     Compare,
+    /// A/A grid: false-positive rates of the binomial, ad-day and ad (default) units with lasting per-ad
+    /// differences, volume spread and day shocks. Build with --release: the full grid is ~200k experiments.
+    Aa {
+        /// Experiments per scenario.
+        #[arg(long, default_value_t = 2000)]
+        experiments: usize,
+        /// RNG seed.
+        #[arg(long, default_value_t = 20_261_201)]
+        seed: u64,
+        /// Print JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `bench` subcommands.
@@ -337,7 +350,7 @@ fn bench(action: BenchCommand) -> anyhow::Result<()> {
                 b.setup.as_secs_f64()
             );
             println!(
-                "  creative_days rollup of all rows: {:.0} ms",
+                "  creative_days rollup and per-ad running sums of all rows: {:.0} ms",
                 b.rollup.as_secs_f64() * 1000.0
             );
             println!("  results page (query, statistics, charts, render): {}", stats(&b.pages));
@@ -418,6 +431,22 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Stats { action: StatsCommand::Compare } => stats_compare(),
+        Command::Stats { action: StatsCommand::Aa { experiments, seed, json } } => {
+            let cfg = analytics::stats::AaGridConfig {
+                experiments,
+                seed,
+                ..analytics::stats::AaGridConfig::default()
+            };
+            let started = std::time::Instant::now();
+            let rates = analytics::stats::simulate_grid(&cfg)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rates)?);
+            } else {
+                print!("{}", analytics::stats::format_grid(&cfg, &rates));
+                println!("({:.1} s)", started.elapsed().as_secs_f64());
+            }
+            Ok(())
+        }
         Command::Import(args) => import(args, &settings),
         Command::Bench { action: BenchCommand::Import { rows } } => import_bench(rows, &settings),
         Command::Bench { action } => bench(action),

@@ -5,6 +5,9 @@
 //! is what keeps a 20-arm, 1M-row experiment page fast. It is derived data: whoever changes
 //! `performance_rows` or `ad_mappings` calls [`refresh`] for the creatives and days touched, in the same
 //! transaction, so readers never see the rollup out of step. Deleting a master or a variant cascades.
+//!
+//! The same refresh keeps `ad_running_sums` (each mapped ad's running sums by day) in step, for the
+//! ad-clustered variance: a window's per-ad sums are then two lookups per ad.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -55,6 +58,27 @@ const INSERT_SQL: &str = "INSERT INTO creative_days (master_id, variant_id, date
 const DELETE_SQL: &str = "DELETE FROM creative_days \
 WHERE master_id = ?1 AND COALESCE(variant_id, 0) = ?2 AND date >= ?3 AND date <= ?4";
 
+/// The ads mapped to creative (`?1` master, `?2` variant or 0).
+const CREATIVE_ADS_SQL: &str = "SELECT a.id FROM ad_mappings m JOIN ads a ON a.platform = m.platform \
+AND a.ad_id = m.ad_id WHERE m.master_id = ?1 AND COALESCE(m.variant_id, 0) = ?2";
+
+/// Every running sum of the creative's ads is rebuilt, not only the refreshed days: a running sum
+/// depends on all earlier rows, and rows deleted before the window would otherwise leave them stale.
+fn running_sums_sql() -> (String, String) {
+    let delete = format!("DELETE FROM ad_running_sums WHERE ad_key IN ({CREATIVE_ADS_SQL})");
+    let insert = format!(
+        "INSERT INTO ad_running_sums (ad_key, date, n, imp, clk, spend, conv, rev) \
+SELECT p.ad_key, p.date, COUNT(*) OVER w, \
+ SUM(CAST(p.impressions AS DOUBLE PRECISION)) OVER w, SUM(CAST(p.clicks AS DOUBLE PRECISION)) OVER w, \
+ SUM(CAST(p.spend_micros AS DOUBLE PRECISION) / 1000000.0) OVER w, \
+ SUM(CAST(p.conversions AS DOUBLE PRECISION)) OVER w, \
+ SUM(CAST(p.conversion_value AS DOUBLE PRECISION)) OVER w \
+FROM performance_rows p WHERE p.ad_key IN ({CREATIVE_ADS_SQL}) \
+WINDOW w AS (PARTITION BY p.ad_key ORDER BY p.date ROWS UNBOUNDED PRECEDING)"
+    );
+    (delete, insert)
+}
+
 /// `?N` placeholders as the backend spells them.
 pub(crate) fn placeholders(backend: Backend, sql: &str) -> String {
     match backend {
@@ -74,8 +98,17 @@ pub fn refresh(
     let (from, to) = days.unwrap_or(ALL_DAYS);
     let delete = placeholders(conn.backend(), DELETE_SQL);
     let insert = placeholders(conn.backend(), &format!("{INSERT_SQL}{AGGREGATE_SQL}"));
+    let (sums_delete, sums_insert) = running_sums_sql();
+    let sums_delete = placeholders(conn.backend(), &sums_delete);
+    let sums_insert = placeholders(conn.backend(), &sums_insert);
     for creative in creatives {
         let variant = creative.variant_id.unwrap_or(0);
+        for sql in [&sums_delete, &sums_insert] {
+            db_run!(conn, |c| diesel::sql_query(sql)
+                .bind::<Integer, _>(creative.master_id)
+                .bind::<Integer, _>(variant)
+                .execute(c))?;
+        }
         for sql in [&delete, &insert] {
             db_run!(conn, |c| diesel::sql_query(sql)
                 .bind::<Integer, _>(creative.master_id)
@@ -107,6 +140,7 @@ pub fn creatives_of_ads<'a>(
 /// Recomputes the whole table from `performance_rows` and `ad_mappings` (after bulk loads done in raw SQL).
 pub fn rebuild_all(conn: &mut DbConn<'_>) -> QueryResult<()> {
     db_run!(conn, |c| diesel::sql_query("DELETE FROM creative_days").execute(c))?;
+    db_run!(conn, |c| diesel::sql_query("DELETE FROM ad_running_sums").execute(c))?;
     let all: Vec<(i32, Option<i32>)> = db_run!(conn, |c| ad_mappings::table
         .select((ad_mappings::master_id, ad_mappings::variant_id))
         .distinct()

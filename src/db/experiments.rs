@@ -27,7 +27,7 @@ pub struct Experiment {
     pub guardrail_metrics: String,
     /// `frequentist`, `sequential` or `bayesian`.
     pub method: String,
-    /// `ad_day_clustered` or `binomial`.
+    /// `ad_clustered` (the default), `ad_day_clustered` or `binomial`.
     pub variance_model: String,
     /// `holm`, `bh` or `none`.
     pub correction: String,
@@ -37,6 +37,8 @@ pub struct Experiment {
     pub created_by: Option<i32>,
     /// When it was created.
     pub created_at: NaiveDateTime,
+    /// Planned ads per arm: the sample-ratio check's plan and sequential testing's N* (2 × this).
+    pub planned_ads_per_arm: Option<i32>,
 }
 
 /// An experiment to insert.
@@ -67,6 +69,8 @@ pub struct NewExperiment<'a> {
     pub created_by: Option<i32>,
     /// Creation time.
     pub created_at: NaiveDateTime,
+    /// Planned ads per arm.
+    pub planned_ads_per_arm: Option<i32>,
 }
 
 /// Inserts an experiment and returns it.

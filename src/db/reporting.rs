@@ -182,3 +182,149 @@ pub fn arm_days(
         .bind::<Date, _>(end)
         .load(c))
 }
+
+/// One mapped ad of an arm with its sums over a window, from `ad_running_sums`, and its running sums
+/// just before the window (to turn later running sums into window sums). Money is in account currency.
+#[derive(Debug, Clone, Copy, Default, QueryableByName, serde::Serialize)]
+pub struct ArmAdWindow {
+    /// The arm.
+    #[diesel(sql_type = Integer)]
+    pub arm_id: i32,
+    /// The ad (`ads.id`).
+    #[diesel(sql_type = Integer)]
+    pub ad_key: i32,
+    /// Ad-days with data in the window; 0 for a mapped ad without any.
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+    /// Σ impressions.
+    #[diesel(sql_type = Double)]
+    pub imp: f64,
+    /// Σ clicks.
+    #[diesel(sql_type = Double)]
+    pub clk: f64,
+    /// Σ spend.
+    #[diesel(sql_type = Double)]
+    pub spend: f64,
+    /// Σ conversions.
+    #[diesel(sql_type = Double)]
+    pub conv: f64,
+    /// Σ revenue.
+    #[diesel(sql_type = Double)]
+    pub rev: f64,
+    /// Running ad-days before the window.
+    #[diesel(sql_type = BigInt)]
+    pub lo_n: i64,
+    /// Running impressions before the window.
+    #[diesel(sql_type = Double)]
+    pub lo_imp: f64,
+    /// Running clicks before the window.
+    #[diesel(sql_type = Double)]
+    pub lo_clk: f64,
+    /// Running spend before the window.
+    #[diesel(sql_type = Double)]
+    pub lo_spend: f64,
+    /// Running conversions before the window.
+    #[diesel(sql_type = Double)]
+    pub lo_conv: f64,
+    /// Running revenue before the window.
+    #[diesel(sql_type = Double)]
+    pub lo_rev: f64,
+}
+
+/// One mapped ad's running sums at the last day with data on or before a given day.
+#[derive(Debug, Clone, Copy, Default, QueryableByName)]
+pub struct AdRunning {
+    /// The ad (`ads.id`).
+    #[diesel(sql_type = Integer)]
+    pub ad_key: i32,
+    /// Running ad-days.
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+    /// Running impressions.
+    #[diesel(sql_type = Double)]
+    pub imp: f64,
+    /// Running clicks.
+    #[diesel(sql_type = Double)]
+    pub clk: f64,
+    /// Running spend.
+    #[diesel(sql_type = Double)]
+    pub spend: f64,
+    /// Running conversions.
+    #[diesel(sql_type = Double)]
+    pub conv: f64,
+    /// Running revenue.
+    #[diesel(sql_type = Double)]
+    pub rev: f64,
+}
+
+/// The experiment's mapped ads with each arm: `?1` the experiment.
+const EXPERIMENT_ADS: &str = "\
+FROM experiment_arms a \
+JOIN experiments e ON e.id = a.experiment_id \
+JOIN ad_mappings m ON m.master_id = e.master_id AND COALESCE(m.variant_id, 0) = COALESCE(a.variant_id, 0) \
+JOIN ads ad ON ad.platform = m.platform AND ad.ad_id = m.ad_id ";
+
+/// Each arm's mapped ads with their sums over `?2..=?3`: the running sum at the last day ≤ the end minus
+/// the one at the last day before the start, each found by one index seek on (ad_key, date).
+fn arm_ad_windows_sql() -> String {
+    format!(
+        "SELECT a.id AS arm_id, ad.id AS ad_key, \
+ CAST(COALESCE(hi.n, 0) - COALESCE(lo.n, 0) AS BIGINT) AS n, \
+ COALESCE(hi.imp, 0.0) - COALESCE(lo.imp, 0.0) AS imp, COALESCE(hi.clk, 0.0) - COALESCE(lo.clk, 0.0) AS clk, \
+ COALESCE(hi.spend, 0.0) - COALESCE(lo.spend, 0.0) AS spend, \
+ COALESCE(hi.conv, 0.0) - COALESCE(lo.conv, 0.0) AS conv, COALESCE(hi.rev, 0.0) - COALESCE(lo.rev, 0.0) AS rev, \
+ CAST(COALESCE(lo.n, 0) AS BIGINT) AS lo_n, COALESCE(lo.imp, 0.0) AS lo_imp, COALESCE(lo.clk, 0.0) AS lo_clk, \
+ COALESCE(lo.spend, 0.0) AS lo_spend, COALESCE(lo.conv, 0.0) AS lo_conv, COALESCE(lo.rev, 0.0) AS lo_rev \
+{EXPERIMENT_ADS}\
+LEFT JOIN ad_running_sums hi ON hi.ad_key = ad.id AND hi.date = \
+ (SELECT MAX(r.date) FROM ad_running_sums r WHERE r.ad_key = ad.id AND r.date <= ?3) \
+LEFT JOIN ad_running_sums lo ON lo.ad_key = ad.id AND lo.date = \
+ (SELECT MAX(r.date) FROM ad_running_sums r WHERE r.ad_key = ad.id AND r.date < ?2) \
+WHERE a.experiment_id = ?1 \
+ORDER BY a.id, ad.id"
+    )
+}
+
+/// Running sums of the experiment's ads on or before `?2` (zeros for an ad without data by then). The
+/// LEFT JOIN keeps SQLite from scanning every running sum and seeking the ads from there.
+fn ads_running_at_sql() -> String {
+    format!(
+        "SELECT ad.id AS ad_key, CAST(COALESCE(r.n, 0) AS BIGINT) AS n, COALESCE(r.imp, 0.0) AS imp, \
+ COALESCE(r.clk, 0.0) AS clk, COALESCE(r.spend, 0.0) AS spend, COALESCE(r.conv, 0.0) AS conv, \
+ COALESCE(r.rev, 0.0) AS rev \
+{EXPERIMENT_ADS}\
+LEFT JOIN ad_running_sums r ON r.ad_key = ad.id AND r.date = \
+ (SELECT MAX(x.date) FROM ad_running_sums x WHERE x.ad_key = ad.id AND x.date <= ?2) \
+WHERE a.experiment_id = ?1"
+    )
+}
+
+/// Every arm's mapped ads with their sums between `start` and `end` (inclusive; open-ended when `None`).
+pub fn arm_ad_windows(
+    conn: &mut DbConn<'_>,
+    experiment_id: i32,
+    start: NaiveDate,
+    end: Option<NaiveDate>,
+) -> QueryResult<Vec<ArmAdWindow>> {
+    let sql = super::creative_days::placeholders(conn.backend(), &arm_ad_windows_sql());
+    let end = end.unwrap_or(LAST_DAY);
+    db_run!(conn, |c| diesel::sql_query(&sql)
+        .bind::<Integer, _>(experiment_id)
+        .bind::<Date, _>(start)
+        .bind::<Date, _>(end)
+        .load(c))
+}
+
+/// The experiment's mapped ads' running sums as of `day` (one seek per ad; zeros for ads without data
+/// by then). Minus an [`ArmAdWindow`]'s `lo_*` sums, they give the window up to `day`.
+pub fn ads_running_at(
+    conn: &mut DbConn<'_>,
+    experiment_id: i32,
+    day: NaiveDate,
+) -> QueryResult<Vec<AdRunning>> {
+    let sql = super::creative_days::placeholders(conn.backend(), &ads_running_at_sql());
+    db_run!(conn, |c| diesel::sql_query(&sql)
+        .bind::<Integer, _>(experiment_id)
+        .bind::<Date, _>(day)
+        .load(c))
+}

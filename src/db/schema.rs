@@ -14,6 +14,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    ad_running_sums (ad_key, date) {
+        ad_key -> Integer,
+        date -> Date,
+        n -> BigInt,
+        imp -> Double,
+        clk -> Double,
+        spend -> Double,
+        conv -> Double,
+        rev -> Double,
+    }
+}
+
+diesel::table! {
     ads (id) {
         id -> Integer,
         platform -> Text,
@@ -112,6 +125,7 @@ diesel::table! {
         alpha -> Double,
         created_by -> Nullable<Integer>,
         created_at -> Timestamp,
+        planned_ads_per_arm -> Nullable<Integer>,
     }
 }
 
@@ -288,6 +302,7 @@ diesel::table! {
 }
 
 diesel::joinable!(ad_mappings -> masters (master_id));
+diesel::joinable!(ad_running_sums -> ads (ad_key));
 diesel::joinable!(ad_mappings -> variants (variant_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(creative_days -> masters (master_id));
@@ -308,6 +323,7 @@ diesel::joinable!(variants -> masters (master_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     ad_mappings,
+    ad_running_sums,
     ads,
     api_tokens,
     audit_log,

@@ -138,6 +138,9 @@ fn spec_from_form(body: &[u8], user_id: i32) -> Result<NewExperimentSpec, AppErr
         alpha: field("alpha").map(|a| a.parse().map_err(|_| bad("alpha"))).transpose()?,
         control_variant_id,
         control_planned_weight: weight("weight_control".into())?,
+        planned_ads_per_arm: field("planned_ads_per_arm")
+            .map(|n| n.parse().map_err(|_| bad("planned ads per arm")))
+            .transpose()?,
         treatments,
         created_by: Some(user_id),
     })

@@ -36,8 +36,8 @@ pub async fn index(
     let query = crate::web::input(query)?;
     let metric = query.metric()?;
     let pool = state.pool.clone();
-    let rows = web::block(move || {
-        pool.run(|c| attribution::leaderboard(c, metric).map_err(AppError::from))
+    let board = web::block(move || {
+        pool.run(|c| attribution::leaderboard_page(c, metric).map_err(AppError::from))
     })
     .await??;
     let metrics: Vec<&str> = AdMetric::ALL.iter().map(|m| m.name()).collect();
@@ -45,7 +45,10 @@ pub async fn index(
         &req,
         Some(&user),
         Page::new("variables/index.html")
-            .with("rows", &rows)
+            .with("rows", &board.rows)
+            .with("fallbacks", &board.fallbacks)
+            .with("unreplicated", &board.unreplicated)
+            .with("forests", &board.forests)
             .with("metric", metric.name())
             .with("lower_is_better", &metric.lower_is_better())
             .with("metrics", &metrics),

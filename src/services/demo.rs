@@ -1,6 +1,7 @@
 //! The demo workspace `make run` shows a new user: a real master photo, variants made by the real
 //! engine (erase, recolor, composite, and a chained edit), approved, an experiment over them, and
-//! three weeks of generated Meta-style performance imported through the real importer.
+//! three weeks of generated Meta-style performance (six ads per arm, each with its own lasting CTR)
+//! imported through the real importer.
 //!
 //! Seeding is idempotent: it does nothing when the database has masters. Every master and import it
 //! makes is marked in `demo_records`, so that `demo --reset` (`services::demo_reset`) removes
@@ -273,10 +274,17 @@ pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, 
         demo_records::mark(c, DemoRecordKind::Import, stored.import.id)?;
         Ok::<_, DemoError>(())
     })?;
-    pool.run(|c| {
-        ad_mapping::map_manually(c, "meta", CONTROL_AD_ID, ad_mapping::MapTarget::Master(master.id))
+    for k in 0..ADS_PER_ARM {
+        pool.run(|c| {
+            ad_mapping::map_manually(
+                c,
+                "meta",
+                &ad_id(0, k),
+                ad_mapping::MapTarget::Master(master.id),
+            )
             .map_err(DemoError::from)
-    })?;
+        })?;
+    }
 
     let arms = EDITS.len() + 1;
     let share = 1.0 / arms as f64;
@@ -293,6 +301,7 @@ pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, 
         alpha: None,
         control_variant_id: None,
         control_planned_weight: Some(share),
+        planned_ads_per_arm: Some(ADS_PER_ARM as i32),
         treatments: variant_ids
             .iter()
             .map(|id| experiments::ArmSpec { variant_id: *id, planned_weight: Some(share) })
@@ -330,32 +339,50 @@ fn wait_for_job(
     }
 }
 
-/// The control ad, which carries no variant code and is mapped to the master by hand.
-const CONTROL_AD_ID: &str = "120210000000000001";
+/// Ads per arm: enough for the ad-clustered analysis to hold α (the A/A grid's threshold is 4).
+const ADS_PER_ARM: usize = 6;
 
-/// A Meta "Export table data" CSV with a daily breakdown: one control ad and one ad per variant
-/// (named with its code, so the importer maps it), with overdispersed day-to-day CTR.
+/// The platform ID of ad `k` of arm `arm` (arm 0 is the control).
+fn ad_id(arm: usize, k: usize) -> String {
+    format!("1202100000{arm:02}{k:06}")
+}
+
+/// A Meta "Export table data" CSV with a daily breakdown: six control ads and six ads per variant
+/// (named with its code, so the importer maps them). Like real ads, each ad keeps its own CTR for its
+/// whole life (lognormal, CV 5 %) and its own volume, days shock every ad alike, and daily CTR wobbles.
 fn generated_meta_csv(start: NaiveDate, codes: &[String]) -> String {
     let mut rng = SplitMix(0x5eed_1234);
     let mut out = String::from(
         "\u{feff}Day,Campaign name,Campaign ID,Ad set name,Ad set ID,Ad name,Ad ID,Impressions,Link clicks,\
          Amount spent (USD),Purchases,Purchases conversion value\n",
     );
-    let mut ads: Vec<(String, String, f64)> =
-        vec![("Espresso hero - control".into(), CONTROL_AD_ID.into(), 0.0)];
-    for (i, (code, edit)) in codes.iter().zip(EDITS.iter()).enumerate() {
-        ads.push((
-            format!("Espresso hero - {} = {} [{code}]", edit.variable, edit.value),
-            format!("1202100000000000{:02}", i + 2),
-            edit.ctr_effect,
-        ));
+    // (name, id, arm effect × the ad's own lasting CTR factor, the ad's volume factor)
+    let mut ads: Vec<(String, String, f64, f64)> = Vec::new();
+    let arms = std::iter::once(("control".to_string(), None, 0.0)).chain(
+        codes.iter().zip(EDITS.iter()).map(|(code, e)| {
+            (format!("{} = {}", e.variable, e.value), Some(code.clone()), e.ctr_effect)
+        }),
+    );
+    for (arm, (label, code, effect)) in arms.enumerate() {
+        // Each arm gets the same budget (the planned split), shared unevenly by its ads.
+        let volumes: Vec<f64> = (0..ADS_PER_ARM).map(|_| (0.4 * rng.normal()).exp()).collect();
+        let mean_volume = volumes.iter().sum::<f64>() / ADS_PER_ARM as f64;
+        for (k, volume) in volumes.iter().enumerate() {
+            let own_ctr = (0.05 * rng.normal() - 0.00125).exp();
+            let own_volume = volume / mean_volume;
+            let name = match &code {
+                Some(code) => format!("Espresso hero - {label} #{} [{code}]", k + 1),
+                None => format!("Espresso hero - {label} #{}", k + 1),
+            };
+            ads.push((name, ad_id(arm, k), (1.0 + effect) * own_ctr, own_volume));
+        }
     }
     for day in 0..DAYS {
         let date = start.checked_add_days(Days::new(day)).unwrap_or(start);
         let day_factor = 0.85 + 0.3 * rng.next_f64();
-        for (name, id, effect) in &ads {
-            let impressions = 18_000 + (rng.next_f64() * 6_000.0) as u64;
-            let ctr = 0.018 * (1.0 + effect) * day_factor * (0.9 + 0.2 * rng.next_f64());
+        for (name, id, ctr_factor, volume) in &ads {
+            let impressions = ((3_000.0 + rng.next_f64() * 1_000.0) * volume) as u64;
+            let ctr = 0.018 * ctr_factor * day_factor * (0.9 + 0.2 * rng.next_f64());
             let clicks = (impressions as f64 * ctr).round() as u64;
             let purchases = (clicks as f64 * (0.035 + 0.02 * rng.next_f64())).round() as u64;
             let spend = impressions as f64 * 9.4 / 1000.0;
@@ -381,6 +408,13 @@ impl SplitMix {
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^= z >> 31;
         (z >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// A standard normal draw (Box–Muller).
+    fn normal(&mut self) -> f64 {
+        let u = self.next_f64().max(f64::MIN_POSITIVE);
+        let v = self.next_f64();
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
     }
 }
 
@@ -450,8 +484,8 @@ mod tests {
         let parsed =
             analytics::import::parse(csv.as_bytes(), &analytics::import::ImportOptions::default())
                 .unwrap();
-        assert_eq!(parsed.rows.len(), (DAYS as usize) * 5);
-        assert_eq!(parsed.summary.ads, 5);
+        assert_eq!(parsed.rows.len(), (DAYS as usize) * 5 * ADS_PER_ARM);
+        assert_eq!(parsed.summary.ads, 5 * ADS_PER_ARM);
         assert_eq!(
             parsed.summary.currency.as_ref().map(|c| c.as_str().to_string()),
             Some("USD".to_string())

@@ -1,6 +1,6 @@
 //! `liftmask bench results` and `bench stats`: the results page of a 20-arm experiment over 1M ad-day rows
-//! in a temporary SQLite database (rollup build, then every page view from a fresh query), and 100k
-//! gbstats-compatible comparisons.
+//! (10,000 ads, 500 per arm) in a temporary SQLite database (rollup build, then every page view from a
+//! fresh query), and 100k gbstats-compatible comparisons.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -22,11 +22,11 @@ pub struct ResultsBench {
     pub arms: usize,
     /// Time to generate the data.
     pub setup: Duration,
-    /// Time to build the `creative_days` rollup of every creative from scratch (what an import of all
-    /// the rows adds to its transaction).
+    /// Time to build the `creative_days` rollup and the per-ad running sums of every creative from
+    /// scratch (what an import of all the rows adds to its transaction).
     pub rollup: Duration,
-    /// The whole page, each run: loading the experiment and its daily sums, the statistics, the charts
-    /// and the template render.
+    /// The whole page, each run: loading the experiment, its daily sums and per-ad window sums (and the
+    /// chart days' per-ad sums), the statistics, the charts and the template render.
     pub pages: Vec<Duration>,
 }
 
@@ -91,6 +91,7 @@ pub fn bench_results(iterations: usize) -> anyhow::Result<ResultsBench> {
             alpha: Some(0.05),
             control_variant_id: None,
             control_planned_weight: Some(1.0),
+            planned_ads_per_arm: None,
             treatments: (1..arms as i32)
                 .map(|v| ArmSpec { variant_id: v, planned_weight: Some(1.0) })
                 .collect(),

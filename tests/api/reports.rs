@@ -54,13 +54,13 @@ async fn the_three_exports_round_trip() {
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let city = rows
         .iter()
-        .find(|r| &r[col("arm")] == "background = city" && &r[col("metric")] == "ctr")
+        .find(|r| &r[col("arm")] == "background = city [SPR-1]" && &r[col("metric")] == "ctr")
         .unwrap();
     let api_city = r["comparisons"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["metric"] == "ctr" && c["arm_label"] == "background = city")
+        .find(|c| c["metric"] == "ctr" && c["arm_label"] == "background = city [SPR-1]")
         .unwrap();
     let lift: f64 = city[col("lift")].parse().unwrap();
     assert!((lift - api_city["inference"]["lift"].as_f64().unwrap()).abs() < 1e-12);
@@ -72,8 +72,8 @@ async fn the_three_exports_round_trip() {
     );
     assert_eq!(&city[col("verdict")], "winner");
     assert_eq!(&city[col("method")], "frequentist");
-    assert_eq!(&city[col("variance_model")], "ad_day_clustered");
-    assert_eq!(&city[col("n")], &(2 * DAYS).to_string(), "ad-days");
+    assert_eq!(&city[col("variance_model")], "ad_clustered");
+    assert_eq!(&city[col("n")], "2", "the ads are the units");
     let control = rows
         .iter()
         .find(|r| &r[col("is_control")] == "true" && &r[col("metric")] == "ctr")

@@ -7,7 +7,8 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use analytics::stats::{
-    AaSimConfig, ArmInput, CompareRequest, MethodKind, MetricKind, compare, simulate_aa,
+    AaScenario, AaWorld, ArmInput, CompareRequest, MethodKind, MetricKind, compare,
+    simulate_scenario,
 };
 
 const N: usize = 100_000;
@@ -49,9 +50,10 @@ fn main() -> Result<(), analytics::stats::StatsError> {
         );
     }
     let start = Instant::now();
-    let rates = simulate_aa(&AaSimConfig::default())?;
+    let scenario = AaScenario { ads_per_arm: 6, days: 21, ad_cv: 0.1 };
+    let rates = simulate_scenario(&AaWorld::default(), scenario, 2000, 0.05, 1)?;
     println!(
-        "A/A simulation (2,000 experiments): {:.3} s, {rates:?}",
+        "A/A scenario (2,000 experiments, 6 ads × 21 days per arm): {:.3} s, {rates:?}",
         start.elapsed().as_secs_f64()
     );
     Ok(())

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::clustered::{AdWindow, ad_clustered};
 use super::error::{Result, StatsError};
 use super::summary::{MetricSummary, ProportionStats, RatioStats};
 
@@ -25,6 +26,32 @@ pub struct AdDay {
     pub conversions: f64,
     /// Conversion value in the account currency.
     pub revenue: f64,
+}
+
+/// Sums of the five base quantities over some ad-days (one ad's window, an arm, a day).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct AdSums {
+    /// Σ impressions.
+    pub impressions: f64,
+    /// Σ clicks.
+    pub clicks: f64,
+    /// Σ spend, account currency.
+    pub spend: f64,
+    /// Σ conversions.
+    pub conversions: f64,
+    /// Σ conversion value, account currency.
+    pub revenue: f64,
+}
+
+impl AdSums {
+    /// Adds another set of sums.
+    pub fn add(&mut self, o: &AdSums) {
+        self.impressions += o.impressions;
+        self.clicks += o.clicks;
+        self.spend += o.spend;
+        self.conversions += o.conversions;
+        self.revenue += o.revenue;
+    }
 }
 
 /// A ratio metric over ad data.
@@ -69,19 +96,29 @@ impl AdMetric {
 
     /// The metric's (numerator, denominator) for one row.
     fn parts(self, row: &AdDay) -> (f64, f64) {
-        let (impressions, clicks) = (row.impressions as f64, row.clicks as f64);
+        self.parts_of(&AdSums {
+            impressions: row.impressions as f64,
+            clicks: row.clicks as f64,
+            spend: row.spend,
+            conversions: row.conversions,
+            revenue: row.revenue,
+        })
+    }
+
+    /// The metric's (numerator, denominator) for any sums of the five base quantities.
+    pub fn parts_of(self, s: &AdSums) -> (f64, f64) {
         match self {
-            Self::Ctr => (clicks, impressions),
-            Self::Cvr => (row.conversions, clicks),
-            Self::Cpa => (row.spend, row.conversions),
-            Self::Roas => (row.revenue, row.spend),
-            Self::Cpc => (row.spend, clicks),
-            Self::Cpm => (row.spend, impressions),
+            Self::Ctr => (s.clicks, s.impressions),
+            Self::Cvr => (s.conversions, s.clicks),
+            Self::Cpa => (s.spend, s.conversions),
+            Self::Roas => (s.revenue, s.spend),
+            Self::Cpc => (s.spend, s.clicks),
+            Self::Cpm => (s.spend, s.impressions),
         }
     }
 
-    /// Constant the ratio is multiplied by.
-    fn scale(self) -> f64 {
+    /// Constant the ratio is multiplied by (1000 for CPM, else 1).
+    pub fn scale(self) -> f64 {
         if self == Self::Cpm { 1000.0 } else { 1.0 }
     }
 }
@@ -95,11 +132,13 @@ pub enum VarianceModel {
     /// do not exceed clicks (view-through conversions can break that).
     Binomial,
     /// Ad-days are the units: delta-method ratio variance over (numerator, denominator) per ad-day.
-    /// Robust to day-to-day overdispersion; the default, and the one the A/A simulation validates.
-    #[default]
+    /// Blind to lasting per-ad differences (ad-days of one ad are correlated): with an ad CV of 10 %
+    /// its A/A false-positive rate is several times α. Kept to show why it is not the default.
     AdDayClustered,
-    /// Ads are the units (their days summed): robust also to persistent per-ad effects, but needs many
-    /// ads per arm to have any power.
+    /// Ads are the units (each ad's sums over the window are one observation), with a small-sample
+    /// (leverage) correction and cluster-based degrees of freedom. The default: the A/A grid of
+    /// `aa_sim` holds α with lasting per-ad differences, volume spread and day shocks.
+    #[default]
     AdClustered,
 }
 
@@ -114,7 +153,9 @@ impl VarianceModel {
     }
 }
 
-/// The arm's metric with its variance under `model`; `rows` should hold one row per ad and day.
+/// The arm's metric with its variance under `model`; `rows` should hold one row per ad and day. For
+/// the ad-clustered model the summary's n is the number of ads (its degrees of freedom come from
+/// [`ad_clustered`]).
 pub fn arm_metric(rows: &[AdDay], metric: AdMetric, model: VarianceModel) -> Result<MetricSummary> {
     for row in rows {
         check_row(row)?;
@@ -124,18 +165,26 @@ pub fn arm_metric(rows: &[AdDay], metric: AdMetric, model: VarianceModel) -> Res
         VarianceModel::AdDayClustered => {
             ratio_over_units(rows.iter().map(|r| metric.parts(r))).summarize()?
         }
-        VarianceModel::AdClustered => {
-            let mut per_ad: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
-            for row in rows {
-                let (m, d) = metric.parts(row);
-                let entry = per_ad.entry(row.ad_id.as_str()).or_default();
-                entry.0 += m;
-                entry.1 += d;
-            }
-            ratio_over_units(per_ad.into_values()).summarize()?
-        }
+        VarianceModel::AdClustered => return Ok(ad_clustered(&ad_windows(rows), metric)?.summary),
     };
     Ok(summary.scaled(metric.scale()))
+}
+
+/// The rows grouped by ad into window sums.
+pub(crate) fn ad_windows(rows: &[AdDay]) -> Vec<AdWindow> {
+    let mut per_ad: BTreeMap<&str, AdWindow> = BTreeMap::new();
+    for row in rows {
+        let w = per_ad.entry(row.ad_id.as_str()).or_default();
+        w.ad_days += 1;
+        w.sums.add(&AdSums {
+            impressions: row.impressions as f64,
+            clicks: row.clicks as f64,
+            spend: row.spend,
+            conversions: row.conversions,
+            revenue: row.revenue,
+        });
+    }
+    per_ad.into_values().collect()
 }
 
 /// Per-trial binomial summary: n = Σdenominator trials, sum = Σnumerator successes.
@@ -241,13 +290,15 @@ mod tests {
 
     #[test]
     fn ad_clustered_sums_days_per_ad() {
-        // Ads: x = (40 clicks, 3000 impressions), y = (35, 4000); numpy: 1.0079133694294045e-05.
+        // Ads: x = (40 clicks, 3000 impressions), y = (35, 4000). R = 75/7000, e = ±7.857…, leverage
+        // h = 3/7 and 4/7: (e²/(4/7) + e²/(3/7)) / 7000² per mean, × 2 ads = 1.0289115646258495e-05
+        // (the plain delta method, without leverage, gives 1.0079133694294045e-05).
         let mut r = rows();
         r.push(row("y", 2, 3000, 15, 6.0));
         let s = arm_metric(&r, AdMetric::Ctr, VarianceModel::AdClustered).unwrap();
         assert_eq!(s.n, 2);
         assert!((s.mean - 75.0 / 7000.0).abs() < 1e-15);
-        assert!((s.variance - 1.0079133694294045e-05).abs() < 1e-15);
+        assert!((s.variance - 1.0289115646258495e-05).abs() < 1e-15, "{}", s.variance);
     }
 
     #[test]

@@ -23,7 +23,12 @@ pub fn welch_t_test(
     lift: Lift,
     alpha: f64,
 ) -> Result<Inference> {
-    let dof = welch_dof(control, treatment);
+    t_test(lift, welch_dof(control, treatment), alpha)
+}
+
+/// CI = lift ± t(1 − α/2, dof)·se and p = 2·(1 − T_dof(|lift/se|)), for any degrees of freedom (the
+/// ad-clustered test passes its cluster-based ones).
+pub fn t_test(lift: Lift, dof: f64, alpha: f64) -> Result<Inference> {
     let se = lift.se();
     let half_width = t_ppf(1.0 - alpha / 2.0, dof)? * se;
     // The survival function keeps precision for tiny p-values where 1 − cdf would round to 0.

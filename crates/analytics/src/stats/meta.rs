@@ -2,10 +2,13 @@
 //!
 //! Each experiment gives ln(mean_b / mean_a) with its delta-method variance; the pooled log lift is
 //! the fixed-effect estimate, or DerSimonian–Laird random effects when the studies disagree beyond chance.
+//! [`pool_hartung_knapp`] is what the leaderboard uses: random effects always, with the Hartung–Knapp
+//! interval (t on k − 1 degrees of freedom), which keeps its coverage with the two or three studies a
+//! variable typically has, where the normal interval is far too narrow.
 
 use serde::{Deserialize, Serialize};
 
-use super::dist::{norm_ppf, norm_sf};
+use super::dist::{norm_ppf, norm_sf, t_ppf, t_sf};
 use super::error::{Result, StatsError, check_alpha};
 use super::summary::MetricSummary;
 
@@ -82,6 +85,19 @@ pub struct PooledEffect {
     pub tau_squared: f64,
     /// Which model the estimate comes from.
     pub model: PoolingModel,
+    /// How the interval and p-value were computed.
+    pub interval: PoolInterval,
+}
+
+/// The reference distribution of the pooled interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PoolInterval {
+    /// Normal, se = 1/sqrt(Σw).
+    Normal,
+    /// Hartung–Knapp: t on k − 1 degrees of freedom with the weighted residual variance (never below
+    /// the random-effects se: the "modified" rule, so near-identical studies cannot shrink it).
+    HartungKnapp,
 }
 
 /// Pools log lifts by inverse variance, switching to random effects when τ² > 0.
@@ -126,6 +142,38 @@ pub fn pool_log_lifts(estimates: &[LogLiftEstimate], alpha: f64) -> Result<Poole
         i_squared,
         tau_squared,
         model,
+        interval: PoolInterval::Normal,
+    })
+}
+
+/// Random-effects pooling (DerSimonian–Laird τ², which may be 0) with the Hartung–Knapp interval and
+/// p-value on k − 1 degrees of freedom; one study keeps its own normal interval.
+pub fn pool_hartung_knapp(estimates: &[LogLiftEstimate], alpha: f64) -> Result<PooledEffect> {
+    let base = pool_log_lifts(estimates, alpha)?;
+    let k = estimates.len();
+    if k < 2 {
+        return Ok(base);
+    }
+    let weights: Vec<f64> =
+        estimates.iter().map(|e| 1.0 / (e.variance + base.tau_squared)).collect();
+    let (mean, se_re) = weighted_mean(estimates, &weights);
+    let sum_w: f64 = weights.iter().sum();
+    let df = (k - 1) as f64;
+    let q_hk =
+        estimates.iter().zip(&weights).map(|(e, w)| w * (e.log_lift - mean).powi(2)).sum::<f64>()
+            / df;
+    let se = (q_hk / sum_w).sqrt().max(se_re);
+    let t = t_ppf(1.0 - alpha / 2.0, df)?;
+    Ok(PooledEffect {
+        log_lift: mean,
+        se,
+        relative_lift: mean.exp_m1(),
+        ci_low: (mean - t * se).exp_m1(),
+        ci_high: (mean + t * se).exp_m1(),
+        p_value: (2.0 * t_sf((mean / se).abs(), df)?).min(1.0),
+        model: PoolingModel::RandomEffects,
+        interval: PoolInterval::HartungKnapp,
+        ..base
     })
 }
 

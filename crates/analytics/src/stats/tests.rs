@@ -436,3 +436,39 @@ fn log_lift_from_summaries_uses_delta_method() {
             .is_err()
     );
 }
+
+#[test]
+fn hartung_knapp_matches_metafor_style_computation() {
+    // numpy on the DerSimonian–Laird case above: w* = 1/(v + τ²), μ = Σw*y/Σw*,
+    // q = Σw*(y − μ)²/3 = 1.1422…, se = sqrt(q/Σw*) = 0.038331… (above se_DL = 0.035865…, so the
+    // modified rule keeps it); t(0.975, 3) = 3.182446305284263.
+    let ys = [0.10, 0.02, 0.15, -0.03];
+    let vs = [0.002, 0.001, 0.004, 0.0015];
+    let est: Vec<LogLiftEstimate> = ys
+        .iter()
+        .zip(vs)
+        .map(|(&log_lift, variance)| LogLiftEstimate { log_lift, variance })
+        .collect();
+    let r = pool_hartung_knapp(&est, 0.05).unwrap();
+    assert_eq!(r.interval, PoolInterval::HartungKnapp);
+    close(r.log_lift, 0.04920936005217035, 1e-12);
+    close(r.se, 0.03833153949609289, 1e-12);
+    close(
+        r.ci_low,
+        (0.04920936005217035_f64 - 3.182446305284263 * 0.03833153949609289).exp_m1(),
+        1e-9,
+    );
+    // Far wider than the normal interval's lower bound.
+    assert!(r.ci_low < -0.06);
+    // Two studies that disagree: t on 1 degree of freedom.
+    let two = [
+        LogLiftEstimate { log_lift: 0.2, variance: 0.001 },
+        LogLiftEstimate { log_lift: 0.0, variance: 0.001 },
+    ];
+    let r = pool_hartung_knapp(&two, 0.05).unwrap();
+    close(r.log_lift, 0.1, 1e-12);
+    // τ² = (Q − 1)/c with Q = 20, c = 1000 → 0.019; w* = 1/0.02 each; se_RE = sqrt(0.02/2) = 0.1;
+    // q_HK = (50·0.01 + 50·0.01)/1 = 1 → se = sqrt(1/100) = 0.1; t(0.975, 1) = 12.706204736174707.
+    close(r.se, 0.1, 1e-12);
+    close(r.ci_high, (0.1_f64 + 12.706204736174707 * 0.1).exp_m1(), 1e-9);
+}

@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ad_metrics::{AdDay, AdMetric, VarianceModel, arm_metric};
+use super::ad_metrics::{AdDay, AdMetric, VarianceModel, ad_windows, arm_metric};
+use super::clustered::{ad_clustered, clustered_infer};
 use super::correction::{Correction, adjust_p_values};
 use super::error::{Result, check_alpha};
 use super::inference::{Inference, Method, infer};
@@ -37,7 +38,7 @@ pub struct ArmTest {
 }
 
 impl ArmTest {
-    /// Frequentist, relative, α = 0.05, ad-day-clustered variance.
+    /// Frequentist, relative, α = 0.05, the ad as the unit of variance.
     pub fn new(metric: AdMetric) -> Self {
         Self {
             metric,
@@ -74,13 +75,21 @@ pub fn compare_arms(
     treatment: &[AdDay],
     test: &ArmTest,
 ) -> Result<ArmComparison> {
-    let a = arm_metric(control, test.metric, test.variance)?;
-    let b = arm_metric(treatment, test.metric, test.variance)?;
-    let inference = infer(&a, &b, test.difference, &test.method, test.alpha)?;
+    let (a, b, inference) = if test.variance == VarianceModel::AdClustered {
+        let a = ad_clustered(&ad_windows(control), test.metric)?;
+        let b = ad_clustered(&ad_windows(treatment), test.metric)?;
+        let inference = clustered_infer(&a, &b, test.difference, &test.method, test.alpha)?;
+        (a.summary, b.summary, inference)
+    } else {
+        let a = arm_metric(control, test.metric, test.variance)?;
+        let b = arm_metric(treatment, test.metric, test.variance)?;
+        let inference = infer(&a, &b, test.difference, &test.method, test.alpha)?;
+        (a, b, inference)
+    };
     let better_if_up = !test.metric.lower_is_better();
     let chance_to_be_better =
         inference.chance_to_win.map(|ctw| if better_if_up { ctw } else { 1.0 - ctw });
-    let verdict = verdict(&inference, chance_to_be_better, better_if_up, test.alpha);
+    let verdict = verdict_of(&inference, chance_to_be_better, better_if_up, test.alpha);
     Ok(ArmComparison {
         metric: test.metric,
         variance: test.variance,
@@ -105,13 +114,13 @@ pub fn correct_comparisons(
     let mut adjusted = adjust_p_values(&raw, correction)?.into_iter();
     for c in comparisons.iter_mut().filter(|c| c.inference.p_value.is_some()) {
         c.inference.p_value = adjusted.next();
-        c.verdict = verdict(&c.inference, None, !c.metric.lower_is_better(), alpha);
+        c.verdict = verdict_of(&c.inference, None, !c.metric.lower_is_better(), alpha);
     }
     Ok(())
 }
 
 /// Significant p (or a decisive chance to be better) decides; the sign and the metric's direction say which way.
-fn verdict(inf: &Inference, better: Option<f64>, better_if_up: bool, alpha: f64) -> Verdict {
+pub fn verdict_of(inf: &Inference, better: Option<f64>, better_if_up: bool, alpha: f64) -> Verdict {
     match (inf.p_value, better) {
         (Some(p), _) if p < alpha => {
             if (inf.lift > 0.0) == better_if_up {
@@ -184,7 +193,7 @@ mod tests {
         let with_p = |p: f64| {
             let mut c = r;
             c.inference.p_value = Some(p);
-            c.verdict = verdict(&c.inference, None, false, 0.05);
+            c.verdict = verdict_of(&c.inference, None, false, 0.05);
             c
         };
         let mut arms = [with_p(0.03), with_p(0.2)];
