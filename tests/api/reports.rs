@@ -123,3 +123,49 @@ async fn the_three_exports_round_trip() {
         .unwrap();
     assert_eq!(res.status().as_u16(), 401);
 }
+
+/// Every cell a spreadsheet would evaluate as a formula, in `rows`.
+fn formula_cells(rows: &[csv::StringRecord]) -> Vec<String> {
+    rows.iter()
+        .flat_map(|r| r.iter())
+        .filter(|c| c.starts_with(['=', '+', '-', '@', '\t', '\r']) && c.parse::<f64>().is_err())
+        .map(str::to_string)
+        .collect()
+}
+
+#[actix_web::test]
+async fn formula_cells_are_neutralised_in_every_export() {
+    use diesel::prelude::*;
+    use liftmask::db::schema::{masters, variants};
+    let app = crate::helpers::spawn_app().await;
+    let s = seed(&app);
+    // A value and a master name that a spreadsheet would run.
+    let formula = "=HYPERLINK(\"http://evil.example\",\"x\")";
+    app.state
+        .pool
+        .run(|c| {
+            liftmask::db_run!(c, |c| {
+                diesel::update(variants::table.find(s.city))
+                    .set(variants::value.eq(formula))
+                    .execute(c)?;
+                diesel::update(masters::table.find(s.master))
+                    .set(masters::name.eq("@SUM(1+1)"))
+                    .execute(c)
+            })
+            .map_err(liftmask::db::DbError::from)
+        })
+        .unwrap();
+    let token = growth_token(&app);
+    let id = create_standard(&app, &s, &token).await;
+    let mut neutralised = 0;
+    for path in [
+        format!("/api/v1/experiments/{id}/results.csv"),
+        format!("/api/v1/experiments/{id}/daily.csv"),
+        "/api/v1/variables.csv?metric=ctr".to_string(),
+    ] {
+        let (_, rows) = download(&app, &token, &path).await;
+        assert_eq!(formula_cells(&rows), Vec::<String>::new(), "{path}");
+        neutralised += rows.iter().flat_map(|r| r.iter()).filter(|c| c.starts_with("'=")).count();
+    }
+    assert!(neutralised > 0, "the formula value reached an export, neutralised");
+}
