@@ -12,6 +12,7 @@ pub mod experiments;
 pub mod experiments_bench;
 pub mod imaging;
 pub mod import_bench;
+pub mod import_store;
 pub mod imports;
 pub mod jobs;
 pub mod masters;
