@@ -264,19 +264,17 @@ pub fn import_reader(
     let source = Counted { inner: source, read: read.clone(), hasher: hasher.clone() };
     let estimate = |done: u64| {
         let read = (*read.borrow()).max(1);
-        let total = size.map_or(done, |size| {
-            (u128::from(done) * u128::from(size) / u128::from(read)) as u64
-        });
+        let total = size
+            .map_or(done, |size| (u128::from(done) * u128::from(size) / u128::from(read)) as u64);
         (done, total.max(done))
     };
     conn.transaction(|tx| {
         let mut writer = RowWriter::new(tx, meta, &estimate, progress)?;
-        let scanned = parser::scan(source, opts, |batch| writer.add(tx, batch)).map_err(|e| {
-            match e {
+        let scanned =
+            parser::scan(source, opts, |batch| writer.add(tx, batch)).map_err(|e| match e {
                 ScanError::Import(e) => ImportServiceError::Parse(e),
                 ScanError::Sink(e) => e,
-            }
-        })?;
+            })?;
         let sha256 = match &hasher {
             Some(h) => hex::encode(std::mem::take(&mut *h.borrow_mut()).finalize()),
             None => meta.sha256.clone(),
@@ -297,7 +295,8 @@ mod tests {
     /// thousands of rows fill more than one of the parser's 4 MiB blocks.
     fn export(rows: usize, bad_last_line: bool) -> String {
         let name = "x".repeat(100);
-        let mut csv = String::from("Day,Ad ID,Ad name,Impressions,Link clicks,Amount spent (EUR)\n");
+        let mut csv =
+            String::from("Day,Ad ID,Ad name,Impressions,Link clicks,Amount spent (EUR)\n");
         let start = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
         for i in 0..rows {
             let day = start + chrono::Days::new((i / 100) as u64);
@@ -335,16 +334,14 @@ mod tests {
 
         let good = export(rows, false);
         let size = Some(good.len() as u64);
-        let (scanned, first) = pool
-            .run(|c| import_reader(c, good.as_bytes(), size, &opts, &meta, &progress))
-            .unwrap();
+        let (scanned, first) =
+            pool.run(|c| import_reader(c, good.as_bytes(), size, &opts, &meta, &progress)).unwrap();
         assert_eq!((scanned.summary.rows, scanned.summary.ads), (rows, 100));
         assert_eq!((first.import.inserted_count, first.import.updated_count), (40_000, 0));
         assert_eq!(first.import.sha256, hex::encode(Sha256::digest(good.as_bytes())));
         assert_eq!(written.get(), rows as u64);
-        let (_, again) = pool
-            .run(|c| import_reader(c, good.as_bytes(), size, &opts, &meta, &progress))
-            .unwrap();
+        let (_, again) =
+            pool.run(|c| import_reader(c, good.as_bytes(), size, &opts, &meta, &progress)).unwrap();
         assert_eq!((again.import.inserted_count, again.import.updated_count), (0, 40_000));
         assert_eq!(stored(&pool), (40_000, 2));
     }

@@ -13,8 +13,8 @@ use std::path::Path;
 
 use analytics::import::{self as parser, AdRef, ImportOptions, ParsedImport, Platform, Scanned};
 
-pub use super::import_store::import_reader;
 use super::import_store::RowWriter;
+pub use super::import_store::import_reader;
 use crate::db::imports::Import;
 use crate::db::{DbConn, DbError, ad_mappings, creative_days};
 

@@ -59,7 +59,8 @@ impl Days {
         match self.sorted.binary_search_by_key(&day, |&(d, _)| d) {
             Ok(i) => Some(self.sorted[i].1 as usize),
             Err(_) => {
-                let mut map: BTreeMap<NaiveDate, u32> = std::mem::take(&mut self.sorted).into_iter().collect();
+                let mut map: BTreeMap<NaiveDate, u32> =
+                    std::mem::take(&mut self.sorted).into_iter().collect();
                 map.insert(day, short(line));
                 self.scattered = Some(map);
                 None

@@ -47,7 +47,13 @@ impl Collector {
 
     /// Records a bad cell.
     pub fn cell(&mut self, line: usize, header_index: usize, value: &str, reason: String) {
-        self.push(Pending { line, header_index, value: value.to_owned(), reason, other_line: None });
+        self.push(Pending {
+            line,
+            header_index,
+            value: value.to_owned(),
+            reason,
+            other_line: None,
+        });
     }
 
     /// Parses the cell of `col` at frame `row` (file line `line`), recording a failure.

@@ -41,13 +41,13 @@ mod proptests;
 #[cfg(test)]
 mod tests;
 
+pub use ad_table::ScannedAd;
 pub use dates::DateOrder;
 pub use detect::{Platform, UnknownPlatformName, detect_platform};
 pub use error::{ImportError, RowError, RowErrors};
 pub use mapping::{ColumnMapping, Field, UnknownField};
 pub use money::{Currency, CurrencyError, Money, MoneyRangeError};
 pub use numbers::DecimalSeparator;
-pub use ad_table::ScannedAd;
 pub use row::{AdLabels, CanonicalRow, RowValues, Text};
 pub use scan::{Batch, ScanError, Scanned, scan};
 pub use sniff::{Delimiter, Encoding};

@@ -181,12 +181,13 @@ pub(crate) fn run<E>(
         Ok(())
     };
     while let Some(block) = src.next_block()? {
-        let mut df = read::read_strings(block.text, header.delimiter, &projection).map_err(
-            |source| ImportError::Csv {
-                line: sniff::first_malformed_line(block.text, &block.header),
-                source,
-            },
-        )?;
+        let mut df =
+            read::read_strings(block.text, header.delimiter, &projection).map_err(|source| {
+                ImportError::Csv {
+                    line: sniff::first_malformed_line(block.text, &block.header),
+                    source,
+                }
+            })?;
         // Conversion indexes each column's single chunk.
         df.rechunk_mut();
         let lines = Lines::new(block.text, &block.header, df.height());
@@ -211,9 +212,8 @@ pub(crate) fn run<E>(
     }
     let currency = state.currency.or(opts.currency);
     let ads = state.ads.ads;
-    let summary =
-        summary::summarize(platform, currency, &state.tally, ads.len(), state.indicators)
-            .ok_or(ImportError::NoRows { line: header.line })?;
+    let summary = summary::summarize(platform, currency, &state.tally, ads.len(), state.indicators)
+        .ok_or(ImportError::NoRows { line: header.line })?;
     Ok(Scanned {
         platform,
         encoding: src.encoding,

@@ -72,10 +72,7 @@ fn fill(
 
 fn count_byte(bytes: &[u8], byte: u8) -> usize {
     // Summing `u8` flags per 255-byte chunk lets the compiler vectorize.
-    bytes
-        .chunks(255)
-        .map(|c| usize::from(c.iter().map(|&b| u8::from(b == byte)).sum::<u8>()))
-        .sum()
+    bytes.chunks(255).map(|c| usize::from(c.iter().map(|&b| u8::from(b == byte)).sum::<u8>())).sum()
 }
 
 /// Counts `\n` bytes.
