@@ -3,13 +3,13 @@
 //! file; a file rejected on a later line rolls back what was written. Each ad is keyed in `ads`
 //! when it first appears and relabelled at the end if a later day renamed it.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::Read;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use analytics::import::{
-    self as parser, Batch, Currency, ImportOptions, ScanError, Scanned, ScannedAd,
+    self as parser, Batch, Currency, ImportOptions, RowValues, ScanError, Scanned, ScannedAd,
 };
 use sha2::{Digest, Sha256};
 
@@ -228,55 +228,113 @@ impl<'p> RowWriter<'p> {
     }
 }
 
-/// Counts the bytes read, to estimate the progress of a file of known size.
+/// Counts the bytes read (to estimate the progress of a file of known size) and hashes them
+/// when the caller has no sha256 yet.
 struct Counted<R> {
     inner: R,
-    read: Rc<RefCell<u64>>,
-    hasher: Option<Rc<RefCell<Sha256>>>,
+    read: Arc<AtomicU64>,
+    hasher: Option<Arc<Mutex<Sha256>>>,
 }
 
 impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        *self.read.borrow_mut() += n as u64;
-        if let Some(h) = &self.hasher {
-            h.borrow_mut().update(&buf[..n]);
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        if let Some(h) = &self.hasher
+            && let Ok(mut h) = h.lock()
+        {
+            h.update(&buf[..n]);
         }
         Ok(n)
     }
 }
 
+/// A batch as the parsing thread sends it to the database thread: owned, with the ads that are
+/// new since the previous batch.
+struct Sent {
+    platform: parser::Platform,
+    rows: Vec<RowValues>,
+    new_ads: Vec<ScannedAd>,
+    currency: Option<Currency>,
+}
+
+/// Blocks the parser may run ahead of the database: about 20 MB, enough to keep it busy while
+/// the database thread writes a flush.
+const QUEUE_BATCHES: usize = 8;
+
+/// The database thread stopped taking batches (its own error says why).
+#[derive(Debug, thiserror::Error)]
+#[error("the database side of the import stopped")]
+struct Stopped;
+
 /// Parses `source` (`size` bytes, when known) and stores its rows in ONE transaction while it is
 /// read: the `imports` row, the ads, every performance row, code mappings and the `creative_days`
 /// rollup. Any failure, a bad row on the last line included, rolls everything back.
-/// `progress(done, total)` follows each written batch; `total` is estimated from the bytes read
-/// until the end. An empty `meta.sha256` is computed from the bytes as they are read.
+///
+/// The parser runs on its own thread, a few blocks ahead of the connection's thread, so parsing
+/// and writing overlap. `progress(done, total)` follows each written batch; `total` is estimated
+/// from the bytes read until the end. An empty `meta.sha256` is computed from the bytes as they
+/// are read.
 pub fn import_reader(
     conn: &mut DbConn<'_>,
-    source: impl Read,
+    source: impl Read + Send,
     size: Option<u64>,
     opts: &ImportOptions,
     meta: &StoreMeta,
     progress: &dyn Fn(u64, u64),
 ) -> Result<(Scanned, StoreOutcome), ImportServiceError> {
-    let read = Rc::new(RefCell::new(0u64));
-    let hasher = meta.sha256.is_empty().then(|| Rc::new(RefCell::new(Sha256::new())));
+    let read = Arc::new(AtomicU64::new(0));
+    let hasher = meta.sha256.is_empty().then(|| Arc::new(Mutex::new(Sha256::new())));
     let source = Counted { inner: source, read: read.clone(), hasher: hasher.clone() };
     let estimate = |done: u64| {
-        let read = (*read.borrow()).max(1);
+        let read = read.load(Ordering::Relaxed).max(1);
         let total = size
             .map_or(done, |size| (u128::from(done) * u128::from(size) / u128::from(read)) as u64);
         (done, total.max(done))
     };
     conn.transaction(|tx| {
         let mut writer = RowWriter::new(tx, meta, &estimate, progress)?;
-        let scanned =
-            parser::scan(source, opts, |batch| writer.add(tx, batch)).map_err(|e| match e {
-                ScanError::Import(e) => ImportServiceError::Parse(e),
-                ScanError::Sink(e) => e,
-            })?;
+        let (send, receive) = std::sync::mpsc::sync_channel::<Sent>(QUEUE_BATCHES);
+        let (scanned, stored) = std::thread::scope(|s| {
+            let parsing = s.spawn(move || {
+                let mut sent_ads = 0;
+                parser::scan(source, opts, |batch| {
+                    let new_ads = batch.ads[sent_ads..].to_vec();
+                    sent_ads = batch.ads.len();
+                    let rows = batch.rows.to_vec();
+                    let sent =
+                        Sent { platform: batch.platform, rows, new_ads, currency: batch.currency };
+                    send.send(sent).map_err(|_| Stopped)
+                })
+            });
+            let mut ads: Vec<ScannedAd> = Vec::new();
+            let stored = receive.iter().try_for_each(|sent| {
+                ads.extend(sent.new_ads);
+                let batch = Batch {
+                    platform: sent.platform,
+                    rows: &sent.rows,
+                    ads: &ads,
+                    currency: sent.currency,
+                };
+                writer.add(tx, batch)
+            });
+            // On a database error the parser finds the channel closed and stops.
+            drop(receive);
+            let scanned = parsing.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (scanned, stored)
+        });
+        stored?;
+        let scanned = scanned.map_err(|e| match e {
+            ScanError::Import(e) => ImportServiceError::Parse(e),
+            ScanError::Sink(Stopped) => {
+                ImportServiceError::Db(diesel::result::Error::RollbackTransaction)
+            }
+        })?;
         let sha256 = match &hasher {
-            Some(h) => hex::encode(std::mem::take(&mut *h.borrow_mut()).finalize()),
+            Some(h) => {
+                let digest = h.lock().map(|mut h| std::mem::take(&mut *h).finalize());
+                digest.map(hex::encode).unwrap_or_default()
+            }
             None => meta.sha256.clone(),
         };
         let outcome = writer.finish(tx, &scanned, &sha256)?;
