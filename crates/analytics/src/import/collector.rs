@@ -23,11 +23,15 @@ pub(crate) struct Collector {
     per_column: HashMap<usize, usize>,
     kept: Vec<Pending>,
     total: usize,
+    /// Kept errors past which [`Collector::absorb`] trims them: a file full of bad cells grows
+    /// the list by every block's first errors, not by all of its errors.
+    trim_at: usize,
 }
 
 impl Collector {
     pub fn new(max: usize) -> Self {
-        Self { max: max.max(1), per_column: HashMap::new(), kept: Vec::new(), total: 0 }
+        let max = max.max(1);
+        Self { max, per_column: HashMap::new(), kept: Vec::new(), total: 0, trim_at: 1024 }
     }
 
     /// How many errors were found.
@@ -80,6 +84,18 @@ impl Collector {
     pub fn absorb(&mut self, other: Collector) {
         self.total += other.total;
         self.kept.extend(other.kept);
+        if self.kept.len() > self.trim_at {
+            // Only the first `max` of each column can ever be reported.
+            self.kept.sort_by_key(|p| (p.line, p.header_index));
+            let mut per_column: HashMap<usize, usize> = HashMap::new();
+            let max = self.max;
+            self.kept.retain(|p| {
+                let n = per_column.entry(p.header_index).or_default();
+                *n += 1;
+                *n <= max
+            });
+            self.trim_at = 2 * self.kept.len() + 1024;
+        }
     }
 
     /// The first `max` errors in file order, with column names.

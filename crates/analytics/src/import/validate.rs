@@ -241,6 +241,8 @@ pub(crate) fn convert_block(
     let cols = columns(ctx, df, state.date_order(ctx))?;
     let ad_col = cols.ad.0;
     let name_col = cols.attributes[5];
+    // Found ad by ad; pushed in file order, so that the first ones are the ones kept.
+    let mut duplicates: Vec<Pending> = Vec::new();
     for part in convert_parallel(&cols, n, lines) {
         let Part { mut rows, texts, errors, ads, indicators, tally } = part;
         state.errors.absorb(errors);
@@ -249,7 +251,7 @@ pub(crate) fn convert_block(
             let i = state.ads.intern(ad.id, || text(name_col, ad.first_row).map(Into::into));
             for &(day, line) in &ad.days {
                 if let Some(first) = state.ads.record_day(i, day, line) {
-                    state.errors.push(Pending {
+                    duplicates.push(Pending {
                         line,
                         header_index: ad_col,
                         value: ad.id.to_owned(),
@@ -274,6 +276,10 @@ pub(crate) fn convert_block(
             entry.results += count.results;
         }
         state.tally.merge(&tally);
+    }
+    duplicates.sort_by_key(|p| p.line);
+    for p in duplicates {
+        state.errors.push(p);
     }
     Ok(out)
 }
