@@ -402,5 +402,15 @@ mod tests {
             pool.run(|c| import_reader(c, good.as_bytes(), size, &opts, &meta, &progress)).unwrap();
         assert_eq!((again.import.inserted_count, again.import.updated_count), (0, 40_000));
         assert_eq!(stored(&pool), (40_000, 2));
+
+        // A file parsed first and stored later goes through the same writer.
+        let parsed = crate::services::imports::parse(good.as_bytes(), &opts).unwrap();
+        let meta = StoreMeta { sha256: "ab".repeat(32), ..meta };
+        let third =
+            pool.run(|c| crate::services::imports::store(c, &parsed, &meta, &progress)).unwrap();
+        assert_eq!((third.import.inserted_count, third.import.updated_count), (0, 40_000));
+        assert_eq!((third.import.row_count, third.import.ad_count), (40_000, 100));
+        assert_eq!(third.import.sha256, "ab".repeat(32));
+        assert_eq!(stored(&pool), (40_000, 3));
     }
 }

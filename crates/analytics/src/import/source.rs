@@ -87,7 +87,7 @@ fn last_record_end(data: &[u8]) -> Option<usize> {
     for i in (0..data.len()).rev() {
         match data[i] {
             b'"' => quotes_before -= 1,
-            b'\n' if quotes_before % 2 == 0 => return Some(i + 1),
+            b'\n' if quotes_before.is_multiple_of(2) => return Some(i + 1),
             _ => {}
         }
     }
