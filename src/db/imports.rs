@@ -89,6 +89,36 @@ pub fn set_counts(
         .get_result(c))
 }
 
+/// What is known of an import once its file has been read to the end.
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = imports, treat_none_as_null = true)]
+pub struct ImportFacts<'a> {
+    /// Data rows.
+    pub row_count: i32,
+    /// Distinct ads.
+    pub ad_count: i32,
+    /// New rows.
+    pub inserted_count: i32,
+    /// Replaced rows.
+    pub updated_count: i32,
+    /// Currency code.
+    pub currency: Option<&'a str>,
+    /// Earliest day.
+    pub date_min: Option<chrono::NaiveDate>,
+    /// Latest day.
+    pub date_max: Option<chrono::NaiveDate>,
+    /// sha256 of the bytes (computed while they were read, for a file streamed from disk).
+    pub sha256: &'a str,
+}
+
+/// Completes an import recorded before its file was read to the end.
+pub fn set_facts(conn: &mut DbConn<'_>, id: i32, facts: &ImportFacts<'_>) -> QueryResult<Import> {
+    db_run!(conn, |c| diesel::update(imports::table.find(id))
+        .set(facts)
+        .returning(Import::as_returning())
+        .get_result(c))
+}
+
 /// Finds an import by id.
 pub fn find(conn: &mut DbConn<'_>, id: i32) -> QueryResult<Import> {
     db_run!(conn, |c| imports::table.find(id).select(Import::as_select()).first(c))

@@ -90,13 +90,10 @@ fn store(
     let opts = spec.options()?;
     let id = BlobId::parse(&spec.sha256)?;
     let bytes = ctx.blobs.get(&id)?;
-    let parsed = service::parse(&bytes, &opts)?;
-    drop(bytes);
-    let total = i64::try_from(parsed.rows.len()).unwrap_or(i64::MAX);
-    report(&ctx.pool, job.id, worker, 0, total);
     let last = Cell::new(Instant::now());
-    // SQLite has one writer: while the store's transaction runs, a progress write from another
-    // connection would wait for it, so there the bar moves only before and after.
+    // The file is parsed and stored in one pass, so the job reads "parsing" until the first
+    // progress report. SQLite has one writer: while the store's transaction runs, a progress
+    // write from another connection would wait for it, so there the bar moves only at the end.
     let live = matches!(ctx.pool, DbPool::Postgres(_));
     let progress = |done: u64, all: u64| {
         if live && last.get().elapsed() >= PROGRESS_EVERY {
@@ -106,7 +103,8 @@ fn store(
         }
     };
     let meta = spec.meta();
-    let stored = ctx.pool.run(|c| service::store(c, &parsed, &meta, &progress))?;
+    let (_, stored) =
+        ctx.pool.run(|c| service::import_bytes(c, &bytes, &opts, &meta, &progress))?;
     complete(ctx, worker, job, outcome_of(&stored.import))
 }
 

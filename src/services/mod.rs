@@ -16,6 +16,7 @@ pub mod grade;
 pub mod imaging;
 pub mod import_bench;
 pub mod import_jobs;
+pub mod import_store;
 pub mod import_uploads;
 pub mod imports;
 pub mod jobs;

@@ -1,20 +1,19 @@
-//! Row errors as they are found: kept with the frame row index, turned into file lines only when
-//! the file is rejected.
+//! Row errors as they are found, each with the file line of its record.
 
 use std::collections::HashMap;
 
-use super::frame::{Col, Lines};
+use super::frame::Col;
 use super::sniff::HeaderInfo;
 use super::{RowError, RowErrors};
 
-/// An error before its row index is turned into a line.
+/// An error before it is given its column name.
 pub(crate) struct Pending {
-    pub row: usize,
+    pub line: usize,
     pub header_index: usize,
     pub value: String,
     pub reason: String,
-    /// A second row the reason refers to (the first copy of a duplicate).
-    pub other_row: Option<usize>,
+    /// A second line the reason refers to (the first copy of a duplicate).
+    pub other_line: Option<usize>,
 }
 
 /// Keeps the first `max` errors of each column, so the first `max` of the file survive sorting,
@@ -24,11 +23,15 @@ pub(crate) struct Collector {
     per_column: HashMap<usize, usize>,
     kept: Vec<Pending>,
     total: usize,
+    /// Kept errors past which [`Collector::absorb`] trims them: a file full of bad cells grows
+    /// the list by every block's first errors, not by all of its errors.
+    trim_at: usize,
 }
 
 impl Collector {
     pub fn new(max: usize) -> Self {
-        Self { max: max.max(1), per_column: HashMap::new(), kept: Vec::new(), total: 0 }
+        let max = max.max(1);
+        Self { max, per_column: HashMap::new(), kept: Vec::new(), total: 0, trim_at: 1024 }
     }
 
     /// How many errors were found.
@@ -47,15 +50,22 @@ impl Collector {
     }
 
     /// Records a bad cell.
-    pub fn cell(&mut self, row: usize, header_index: usize, value: &str, reason: String) {
-        self.push(Pending { row, header_index, value: value.to_owned(), reason, other_row: None });
+    pub fn cell(&mut self, line: usize, header_index: usize, value: &str, reason: String) {
+        self.push(Pending {
+            line,
+            header_index,
+            value: value.to_owned(),
+            reason,
+            other_line: None,
+        });
     }
 
-    /// Parses the cell of `col` at `row`, recording a failure.
+    /// Parses the cell of `col` at frame `row` (file line `line`), recording a failure.
     pub fn parse<T>(
         &mut self,
         col: Col<'_>,
         row: usize,
+        line: usize,
         parse: &impl Fn(&str) -> Result<Option<T>, String>,
     ) -> Option<T> {
         let (header_index, ca) = col?;
@@ -63,7 +73,7 @@ impl Collector {
         match parse(cell) {
             Ok(v) => v,
             Err(reason) => {
-                self.cell(row, header_index, cell, reason);
+                self.cell(line, header_index, cell, reason);
                 None
             }
         }
@@ -74,22 +84,34 @@ impl Collector {
     pub fn absorb(&mut self, other: Collector) {
         self.total += other.total;
         self.kept.extend(other.kept);
+        if self.kept.len() > self.trim_at {
+            // Only the first `max` of each column can ever be reported.
+            self.kept.sort_by_key(|p| (p.line, p.header_index));
+            let mut per_column: HashMap<usize, usize> = HashMap::new();
+            let max = self.max;
+            self.kept.retain(|p| {
+                let n = per_column.entry(p.header_index).or_default();
+                *n += 1;
+                *n <= max
+            });
+            self.trim_at = 2 * self.kept.len() + 1024;
+        }
     }
 
-    /// The first `max` errors in file order, with lines and column names.
-    pub fn into_row_errors(self, header: &HeaderInfo, lines: &Lines) -> RowErrors {
+    /// The first `max` errors in file order, with column names.
+    pub fn into_row_errors(self, header: &HeaderInfo) -> RowErrors {
         let Collector { max, mut kept, total, .. } = self;
-        kept.sort_by_key(|p| (p.row, p.header_index));
+        kept.sort_by_key(|p| (p.line, p.header_index));
         kept.truncate(max);
         let errors = kept
             .into_iter()
             .map(|p| {
-                let reason = match p.other_row {
-                    Some(other) => format!("{} (first on line {})", p.reason, lines.line(other)),
+                let reason = match p.other_line {
+                    Some(other) => format!("{} (first on line {other})", p.reason),
                     None => p.reason,
                 };
                 RowError {
-                    line: lines.line(p.row),
+                    line: p.line,
                     column: header
                         .names
                         .get(p.header_index)

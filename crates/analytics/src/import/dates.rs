@@ -55,14 +55,15 @@ fn three_parts(s: &str, sep: u8) -> Option<(u32, u32, u32)> {
     Some((num(a)?, num(b)?, num(c)?))
 }
 
-/// Evidence a slashed date gives about the column's order, if any.
-pub fn order_hint(cell: &str) -> Option<DateOrder> {
+/// Evidence a slashed date gives about the column's order: `None` when `cell` is no slashed
+/// date, else the order it proves, if it proves one.
+pub(crate) fn slash_hint(cell: &str) -> Option<Option<DateOrder>> {
     let (a, b, _) = three_parts(trim_cell(cell), b'/')?;
-    match (a > 12, b > 12) {
+    Some(match (a > 12, b > 12) {
         (true, false) => Some(DateOrder::DayFirst),
         (false, true) => Some(DateOrder::MonthFirst),
         _ => None,
-    }
+    })
 }
 
 fn ymd(y: u32, m: u32, d: u32) -> Result<NaiveDate, DateError> {
@@ -126,9 +127,10 @@ mod tests {
         assert_eq!(parse_date("09/01/2026", DateOrder::MonthFirst), Ok(d(2026, 9, 1)));
         assert_eq!(parse_date("01/09/2026", DateOrder::DayFirst), Ok(d(2026, 9, 1)));
         assert_eq!(parse_date("13/01/2026", DateOrder::MonthFirst), Err(DateError::Invalid));
-        assert_eq!(order_hint("13/01/2026"), Some(DateOrder::DayFirst));
-        assert_eq!(order_hint("01/13/2026"), Some(DateOrder::MonthFirst));
-        assert_eq!(order_hint("01/02/2026"), None);
+        assert_eq!(slash_hint("13/01/2026"), Some(Some(DateOrder::DayFirst)));
+        assert_eq!(slash_hint("01/13/2026"), Some(Some(DateOrder::MonthFirst)));
+        assert_eq!(slash_hint("01/02/2026"), Some(None));
+        assert_eq!(slash_hint("2026-01-02"), None);
     }
 
     #[test]

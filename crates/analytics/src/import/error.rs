@@ -65,6 +65,9 @@ pub enum ImportError {
         /// What was wrong.
         reason: String,
     },
+    /// The upload could not be read.
+    #[error("reading the file: {0}")]
+    Read(#[source] std::io::Error),
     /// No line with at least two delimited fields was found near the top.
     #[error("no header line found (expected a CSV or TSV header within the first 20 lines)")]
     NoHeader,

@@ -6,6 +6,7 @@ use polars::prelude::{DataFrame, PolarsDataType, StringChunked, StringType};
 use super::mapping::Field;
 use super::numbers::{self, trim_cell};
 use super::sniff::{self, HeaderInfo};
+use super::source::count_newlines;
 use super::validate::Context;
 
 type StrArray = <StringType as PolarsDataType>::Array;
@@ -46,14 +47,6 @@ pub(crate) fn column<'a>(ctx: &Context<'_>, df: &'a DataFrame, field: Field) -> 
 /// A trimmed text cell, with empty and `--` as `None`.
 pub(crate) fn text<'a>(col: Col<'a>, row: usize) -> Option<&'a str> {
     col.and_then(|(_, ca)| ca.get(row)).map(trim_cell).filter(|c| !numbers::is_null_cell(c))
-}
-
-/// Counts `\n` bytes; summing `u8` flags per 255-byte chunk lets the compiler vectorize.
-fn count_newlines(bytes: &[u8]) -> usize {
-    bytes
-        .chunks(255)
-        .map(|c| usize::from(c.iter().map(|&b| u8::from(b == b'\n')).sum::<u8>()))
-        .sum()
 }
 
 /// Maps polars row indexes to file lines.

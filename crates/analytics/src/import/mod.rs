@@ -1,10 +1,12 @@
 //! Ad-platform export import: bytes in, validated canonical rows out.
 //!
-//! [`parse`] sniffs the encoding (UTF-8 with or without BOM, UTF-16 with BOM), the delimiter
+//! [`scan`] sniffs the encoding (UTF-8 with or without BOM, UTF-16 with BOM), the delimiter
 //! and any preamble; detects the platform from the header (or takes the caller's choice and
-//! column mapping); reads every column as a string with polars; then converts and validates
-//! each cell. Any bad cell rejects the whole file with line, column and reason, so a file is
-//! imported entirely or not at all. Nothing here panics on input, whatever the bytes.
+//! column mapping); then reads the records in blocks, each read by polars as string columns and
+//! converted and validated cell by cell, and hands each block's rows to a sink, so memory holds a
+//! block and not the file. Any bad cell rejects the whole file with line, column and reason, so a
+//! file is imported entirely or not at all. [`parse`] collects every row, for previews and tests.
+//! Nothing here panics on input, whatever the bytes.
 //!
 //! ```
 //! use analytics::import::{parse, ImportOptions, Platform};
@@ -15,6 +17,7 @@
 //! assert_eq!(import.summary.totals.spend.to_string(), "1250.5");
 //! ```
 
+mod ad_table;
 mod chunk;
 mod collector;
 mod dates;
@@ -26,7 +29,9 @@ mod money;
 mod numbers;
 mod read;
 mod row;
+mod scan;
 mod sniff;
+mod source;
 mod summary;
 mod validate;
 mod variant_code;
@@ -36,15 +41,15 @@ mod proptests;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
-
+pub use ad_table::ScannedAd;
 pub use dates::DateOrder;
 pub use detect::{Platform, UnknownPlatformName, detect_platform};
 pub use error::{ImportError, RowError, RowErrors};
 pub use mapping::{ColumnMapping, Field, UnknownField};
 pub use money::{Currency, CurrencyError, Money, MoneyRangeError};
 pub use numbers::DecimalSeparator;
-pub use row::{CanonicalRow, Text};
+pub use row::{AdLabels, CanonicalRow, RowValues, Text};
+pub use scan::{Batch, ScanError, Scanned, scan};
 pub use sniff::{Delimiter, Encoding};
 pub use summary::{AdRef, ImportSummary, ResultCount, Totals, distinct_ads, unmapped_ads};
 pub use variant_code::variant_code;
@@ -115,75 +120,75 @@ impl ParsedImport {
     pub fn fill_unmapped(&mut self, is_mapped: impl FnMut(&AdRef<'_>) -> bool) {
         self.summary.unmapped_ads = unmapped_ads(&self.rows, is_mapped);
     }
+
+    /// The import as [`scan`] would have handed it over: the file's facts and ads, and the rows'
+    /// values indexing those ads.
+    pub fn to_scanned(&self) -> (Scanned, Vec<RowValues>) {
+        let (ads, rows) = ad_table::table_of(&self.rows);
+        let scanned = Scanned {
+            platform: self.platform,
+            encoding: self.encoding,
+            delimiter: self.delimiter,
+            decimal: self.decimal,
+            header_line: self.header_line,
+            currency: self.currency,
+            mapping: self.mapping.clone(),
+            summary: self.summary.clone(),
+            ads,
+        };
+        (scanned, rows)
+    }
 }
 
-/// Parses and validates one export. Returns every row or an error; never a partial result.
+/// Parses and validates one export and keeps every row with its texts. Returns every row or an
+/// error; never a partial result. Storage reads a file with [`scan`] instead, which keeps no rows.
 pub fn parse(bytes: &[u8], opts: &ImportOptions) -> Result<ParsedImport, ImportError> {
-    let (text, encoding) = sniff::decode(bytes)?;
-    let text: &str = &text;
-    if text.trim().is_empty() {
-        return Err(ImportError::Empty);
-    }
-    let mapped: Vec<String> = opts.mapping.iter().map(|(_, c)| detect::normalize(c)).collect();
-    let header = sniff::locate_header(text, opts.delimiter, |name| {
-        detect::is_known_header(name) || mapped.contains(&detect::normalize(name))
+    let mut rows: Vec<CanonicalRow> = Vec::new();
+    let scanned = scan::run(bytes, opts, chunk::Detail::Texts, &mut |_, _, block| {
+        rows.reserve(block.rows.len());
+        for (v, t) in block.rows.into_iter().zip(block.texts) {
+            let [account_id, campaign_id, campaign_name, adset_id, adset_name, ad_name] =
+                t.attributes;
+            rows.push(CanonicalRow {
+                platform: Platform::Generic,
+                line: v.line,
+                account_id,
+                currency: None,
+                date: v.date,
+                campaign_id,
+                campaign_name,
+                adset_id,
+                adset_name,
+                ad_id: t.ad_id,
+                ad_name,
+                impressions: v.impressions,
+                clicks: v.clicks,
+                clicks_all: v.clicks_all,
+                spend: v.spend,
+                conversions: v.conversions,
+                conversion_value: v.conversion_value,
+            });
+        }
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .map_err(|e| match e {
+        ScanError::Import(e) => e,
+        ScanError::Sink(never) => match never {},
     })?;
-    let platform = match opts.platform {
-        Some(p) => p,
-        None => detect_platform(&header.names).ok_or_else(|| ImportError::UnknownPlatform {
-            line: header.line,
-            columns: header.names.iter().map(|n| n.trim().to_owned()).collect(),
-        })?,
-    };
-    let resolved = mapping::resolve(platform, &header, &opts.mapping)?;
-
-    // Read only the mapped columns, plus the first one where Google writes `Total: Account`.
-    let mut projection: Vec<usize> = resolved.columns.values().copied().chain([0]).collect();
-    projection.sort_unstable();
-    projection.dedup();
-    let frame_index: BTreeMap<usize, usize> =
-        projection.iter().enumerate().map(|(pos, &col)| (col, pos)).collect();
-    let mut df =
-        read::read_strings(&text[header.offset..], header.delimiter, &projection).map_err(
-            |source| ImportError::Csv { line: sniff::first_malformed_line(text, &header), source },
-        )?;
-    // Conversion indexes each column's single chunk.
-    df.rechunk_mut();
-
-    let decimal = opts.decimal.unwrap_or(match header.delimiter {
-        Delimiter::Semicolon => DecimalSeparator::Comma,
-        Delimiter::Comma | Delimiter::Tab => DecimalSeparator::Point,
-    });
-    let ctx = validate::Context {
-        platform,
-        text,
-        header: &header,
-        resolved: &resolved,
-        frame_index: &frame_index,
-        decimal,
-        date_order: opts.date_order,
-        fallback_currency: opts.currency,
-        max_errors: opts.max_errors,
-    };
-    let converted = validate::convert(&ctx, &df)?;
-    drop(df);
-    let summary = summary::summarize(
-        platform,
-        converted.currency,
-        &converted.rows,
-        converted.ads,
-        converted.result_indicators,
-    )
-    .ok_or(ImportError::NoRows { line: header.line })?;
+    // The platform and the currency are the file's, and the currency may be named late.
+    for r in &mut rows {
+        r.platform = scanned.platform;
+        r.currency = scanned.currency;
+    }
     Ok(ParsedImport {
-        platform,
-        encoding,
-        delimiter: header.delimiter,
-        decimal,
-        header_line: header.line,
-        currency: converted.currency,
-        mapping: resolved.mapping,
-        rows: converted.rows,
-        summary,
+        platform: scanned.platform,
+        encoding: scanned.encoding,
+        delimiter: scanned.delimiter,
+        decimal: scanned.decimal,
+        header_line: scanned.header_line,
+        currency: scanned.currency,
+        mapping: scanned.mapping,
+        rows,
+        summary: scanned.summary,
     })
 }

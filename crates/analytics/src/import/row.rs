@@ -114,3 +114,50 @@ impl Serialize for Text {
         serializer.serialize_str(&self.0)
     }
 }
+
+/// One validated ad × day as the batches of [`super::scan`] carry it: the numbers, with the ad as
+/// an index into the scan's ad table instead of its texts (one ad's texts serve all its rows).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RowValues {
+    /// Index of the row's ad in [`super::Batch::ads`] and [`super::Scanned::ads`].
+    pub ad: usize,
+    /// 1-based line of the record in the uploaded file.
+    pub line: usize,
+    /// The day the metrics cover.
+    pub date: NaiveDate,
+    /// Impressions.
+    pub impressions: Option<i64>,
+    /// Link clicks.
+    pub clicks: Option<i64>,
+    /// All clicks.
+    pub clicks_all: Option<i64>,
+    /// Amount spent, exact.
+    pub spend: Option<Money>,
+    /// Conversions.
+    pub conversions: Option<f64>,
+    /// Conversion value, exact.
+    pub conversion_value: Option<Money>,
+}
+
+/// The text columns that describe an ad, as one row gives them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AdLabels {
+    /// Advertiser account.
+    pub account_id: Option<Text>,
+    /// Campaign ID.
+    pub campaign_id: Option<Text>,
+    /// Campaign name.
+    pub campaign_name: Option<Text>,
+    /// Ad set or ad group ID.
+    pub adset_id: Option<Text>,
+    /// Ad set or ad group name.
+    pub adset_name: Option<Text>,
+    /// Ad name.
+    pub ad_name: Option<Text>,
+}
+
+impl std::borrow::Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}

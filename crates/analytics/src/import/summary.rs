@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::detect::Platform;
 use super::money::{Currency, Money};
-use super::row::CanonicalRow;
+use super::row::{CanonicalRow, RowValues};
 use super::variant_code::variant_code;
 
 /// Sums over all rows. Null cells count as zero.
@@ -65,38 +65,67 @@ fn to_micro_units(x: f64) -> i128 {
     (x * 1e6).round() as i128
 }
 
-/// Builds the summary of `rows` from `ads` distinct ads; `None` when there are no rows.
+/// Running sums over accepted rows; parts of a file are tallied apart and merged.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Tally {
+    rows: usize,
+    dates: Option<(NaiveDate, NaiveDate)>,
+    impressions: i64,
+    clicks: i64,
+    spend: i64,
+    revenue: i64,
+    conversions: i128,
+}
+
+impl Tally {
+    pub fn add(&mut self, r: &RowValues) {
+        self.rows += 1;
+        self.dates = Some(match self.dates {
+            Some((min, max)) => (min.min(r.date), max.max(r.date)),
+            None => (r.date, r.date),
+        });
+        // Saturating: a file claiming more than 9e18 impressions is nonsense, not a panic.
+        self.impressions = self.impressions.saturating_add(r.impressions.unwrap_or(0));
+        self.clicks = self.clicks.saturating_add(r.clicks.unwrap_or(0));
+        self.spend = self.spend.saturating_add(r.spend.map_or(0, Money::micros));
+        self.revenue = self.revenue.saturating_add(r.conversion_value.map_or(0, Money::micros));
+        self.conversions = self.conversions.saturating_add(r.conversions.map_or(0, to_micro_units));
+    }
+
+    pub fn merge(&mut self, other: &Tally) {
+        self.rows += other.rows;
+        self.dates = match (self.dates, other.dates) {
+            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+            (x, y) => x.or(y),
+        };
+        self.impressions = self.impressions.saturating_add(other.impressions);
+        self.clicks = self.clicks.saturating_add(other.clicks);
+        self.spend = self.spend.saturating_add(other.spend);
+        self.revenue = self.revenue.saturating_add(other.revenue);
+        self.conversions = self.conversions.saturating_add(other.conversions);
+    }
+}
+
+/// Builds the summary of the rows in `tally` from `ads` distinct ads; `None` when there are no
+/// rows.
 pub(crate) fn summarize(
     platform: Platform,
     currency: Option<Currency>,
-    rows: &[CanonicalRow],
+    tally: &Tally,
     ads: usize,
     result_indicators: BTreeMap<String, ResultCount>,
 ) -> Option<ImportSummary> {
-    let first = rows.first()?.date;
-    let (mut date_min, mut date_max) = (first, first);
-    let (mut impressions, mut clicks, mut spend, mut revenue, mut conv) =
-        (0i64, 0i64, 0i64, 0i64, 0i128);
-    for r in rows {
-        date_min = date_min.min(r.date);
-        date_max = date_max.max(r.date);
-        // Saturating: a file claiming more than 9e18 impressions is nonsense, not a panic.
-        impressions = impressions.saturating_add(r.impressions.unwrap_or(0));
-        clicks = clicks.saturating_add(r.clicks.unwrap_or(0));
-        spend = spend.saturating_add(r.spend.map_or(0, Money::micros));
-        revenue = revenue.saturating_add(r.conversion_value.map_or(0, Money::micros));
-        conv = conv.saturating_add(r.conversions.map_or(0, to_micro_units));
-    }
+    let (date_min, date_max) = tally.dates?;
     let totals = Totals {
-        impressions,
-        clicks,
-        spend: Money::from_micros(spend),
-        conversions: conv as f64 / 1e6,
-        revenue: Money::from_micros(revenue),
+        impressions: tally.impressions,
+        clicks: tally.clicks,
+        spend: Money::from_micros(tally.spend),
+        conversions: tally.conversions as f64 / 1e6,
+        revenue: Money::from_micros(tally.revenue),
     };
     Some(ImportSummary {
         platform,
-        rows: rows.len(),
+        rows: tally.rows,
         ads,
         currency,
         date_min,

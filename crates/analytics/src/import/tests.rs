@@ -329,3 +329,44 @@ fn summary_json_shape() {
     let back: ImportSummary = serde_json::from_value(json).unwrap();
     assert_eq!(back, p.summary);
 }
+
+#[test]
+fn slashed_dates_wait_for_the_block_that_proves_their_order() {
+    // Unit tests read a block per record or two: the first rows are ambiguous (day-first or
+    // month-first), and only the last one proves day-first.
+    let mut body = String::new();
+    for ad in 1..=6 {
+        body.push_str(&format!("0{ad}/02/2026,{ad},a,1,1,1.00\n"));
+    }
+    body.push_str("13/02/2026,9,a,1,1,1.00\n");
+    let p = meta(&body).unwrap();
+    assert_eq!(p.rows[0].date, day("2026-02-01"));
+    assert_eq!(p.rows[5].date, day("2026-02-06"));
+    assert_eq!(p.summary.date_max, day("2026-02-13"));
+    // Without the proof they are month-first, the default of a `.`-decimal file.
+    let p = meta(&body.replace("13/02/2026", "12/02/2026")).unwrap();
+    assert_eq!(p.rows[0].date, day("2026-01-02"));
+}
+
+#[test]
+fn scan_hands_over_valid_rows_in_file_order_and_keeps_none() {
+    let bytes = fixture("meta_daily_bom.csv");
+    let mut lines = Vec::new();
+    let scanned = scan(&bytes[..], &ImportOptions::default(), |batch| {
+        assert_eq!(batch.currency.map(|c| c.to_string()).as_deref(), Some("EUR"));
+        lines.extend(batch.rows.iter().map(|r| (r.line, batch.ads[r.ad].ad_id.to_string())));
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .unwrap();
+    assert_eq!(lines.iter().map(|l| l.0).collect::<Vec<_>>(), [3, 4, 5, 6]);
+    assert_eq!(lines[0].1, "120212345678909999");
+    let parsed = auto("meta_daily_bom.csv");
+    assert_eq!(scanned.summary, parsed.summary);
+    assert_eq!(scanned.ad_refs(), parsed.ads());
+    // A bad row on a later line: the rows before it may have been handed over, but the scan
+    // fails, so whoever stored them rolls back.
+    let bad = fixture("bad_impressions.csv");
+    let err = scan(&bad[..], &ImportOptions::default(), |_| Ok::<(), std::convert::Infallible>(()))
+        .unwrap_err();
+    assert!(matches!(err, ScanError::Import(ImportError::Rows(_))), "{err}");
+}
