@@ -222,17 +222,10 @@ pub fn forest_svg(rows: &[&ComparisonView], metric: AdMetric) -> Result<String, 
             .caption(caption, ("sans-serif", 16))
             .margin(12)
             .x_label_area_size(32)
-            .y_label_area_size(200)
+            .y_label_area_size(260)
             .build_cartesian_2d(x0..x1, -0.5..(n as f64 - 0.5))
             .map_err(ChartError::from_draw)?;
-        let arm_label = |v: &f64| {
-            let i = v.round();
-            if (v - i).abs() < 0.01 && i >= 0.0 {
-                labels.get(n - 1 - i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        };
+        let arm_label = |v: &f64| row_label(&labels, *v);
         chart
             .configure_mesh()
             .y_labels(n * 4 + 1)
@@ -326,14 +319,7 @@ pub fn variable_forest_svg(
             .build_cartesian_2d(x0..x1, -0.5..(n as f64 - 0.5))
             .map_err(ChartError::from_draw)?;
         let labels: Vec<String> = lines.iter().map(|l| l.label.clone()).collect();
-        let line_label = |v: &f64| {
-            let i = v.round();
-            if (v - i).abs() < 0.01 && i >= 0.0 {
-                labels.get(n - 1 - i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        };
+        let line_label = |v: &f64| row_label(&labels, *v);
         chart
             .configure_mesh()
             .y_labels(n * 4 + 1)
@@ -367,4 +353,14 @@ pub fn variable_forest_svg(
         root.present().map_err(ChartError::from_draw)?;
     }
     Ok(svg)
+}
+
+/// The label of a forest plot's row at axis value `v` (row 0 at the top), or nothing between rows.
+fn row_label(labels: &[String], v: f64) -> String {
+    let i = v.round();
+    if (v - i).abs() < 0.01 && i >= 0.0 && (i as usize) < labels.len() {
+        labels[labels.len() - 1 - i as usize].clone()
+    } else {
+        String::new()
+    }
 }
