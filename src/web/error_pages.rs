@@ -9,7 +9,7 @@ use actix_web::web;
 use crate::error::ErrorMessage;
 use crate::startup::AppState;
 
-/// The middleware: renders 4xx and 5xx pages with `errors/<code>.html` or `errors/error.html`.
+/// The middleware: renders 4xx and 5xx pages with `errors/error.html`.
 pub fn middleware() -> ErrorHandlers<BoxBody> {
     ErrorHandlers::new().default_handler(handle)
 }
@@ -35,12 +35,6 @@ fn handle(res: ServiceResponse<BoxBody>) -> actix_web::Result<ErrorHandlerRespon
     let Some(state) = res.request().app_data::<web::Data<AppState>>().cloned() else {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     };
-    let template = match status.as_u16() {
-        403 => "errors/403.html",
-        404 => "errors/404.html",
-        500..=599 => "errors/500.html",
-        _ => "errors/error.html",
-    };
     let mut ctx = tera::Context::new();
     // base.html expects these page-context values; error pages have no session to draw on.
     ctx.insert("app_version", env!("CARGO_PKG_VERSION"));
@@ -54,7 +48,7 @@ fn handle(res: ServiceResponse<BoxBody>) -> actix_web::Result<ErrorHandlerRespon
         "message",
         if status.is_server_error() { "Something went wrong on our side." } else { &message },
     );
-    let Ok(body) = state.templates.render(template, &ctx) else {
+    let Ok(body) = state.templates.render("errors/error.html", &ctx) else {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     };
     let (req, mut res) = res.into_parts();
