@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::auth::Role;
 use crate::config::Settings;
-use crate::db::DbPool;
+use crate::db::{DbPool, workspaces};
 use crate::services::accounts;
 use crate::startup::Application;
 
@@ -222,14 +222,16 @@ fn import(args: ImportArgs, settings: &Settings) -> anyhow::Result<()> {
     let (path, dry_run) = (args.file.clone(), args.dry_run);
     // The file is read block by block, never whole.
     let worker = std::thread::spawn(move || -> Result<_, ImportServiceError> {
+        // The CLI has no user: its imports belong to the default workspace.
+        let ws = pool.run(|c| Ok::<_, ImportServiceError>(workspaces::default(c)?))?;
         let (mut scanned, outcome) = if dry_run {
             (imports::scan_file(&path, &opts)?, None)
         } else {
             let (scanned, outcome) =
-                pool.run(|c| imports::import_file(c, &path, &opts, &filename, None))?;
+                pool.run(|c| imports::import_file(c, &path, &opts, &filename, ws, None))?;
             (scanned, Some(outcome))
         };
-        pool.run(|c| imports::fill_unmapped_scanned(c, &mut scanned))?;
+        pool.run(|c| imports::fill_unmapped_scanned(c, ws, &mut scanned))?;
         Ok((scanned.summary, outcome))
     });
     let result = worker.join().map_err(|_| anyhow::anyhow!("the import thread panicked"))?;

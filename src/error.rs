@@ -145,6 +145,7 @@ impl From<crate::services::masters::MasterError> for AppError {
         match err {
             MasterError::Invalid(msg) => AppError::Unprocessable(msg),
             MasterError::Image(e) => AppError::Unprocessable(format!("image refused: {e}")),
+            MasterError::NoSuchPicture => AppError::NotFound(err.to_string()),
             MasterError::Db(e) => e.into(),
             other => AppError::internal(other),
         }
@@ -200,6 +201,19 @@ impl From<crate::services::import_jobs::ImportJobError> for AppError {
             ImportJobError::Invalid(msg) => AppError::BadRequest(msg),
             ImportJobError::NotFound => AppError::NotFound(err.to_string()),
             ImportJobError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::services::imports::ImportServiceError> for AppError {
+    fn from(err: crate::services::imports::ImportServiceError) -> Self {
+        use crate::services::imports::ImportServiceError;
+        match err {
+            ImportServiceError::Parse(_) | ImportServiceError::TooLarge(_) => {
+                AppError::Unprocessable(err.to_string())
+            }
+            ImportServiceError::Db(e) => e.into(),
+            ImportServiceError::Pool(e) => e.into(),
         }
     }
 }

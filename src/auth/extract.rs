@@ -10,6 +10,7 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 
 use super::{Permission, Role};
 use crate::db::users;
+use crate::db::workspaces::WorkspaceId;
 use crate::error::AppError;
 use crate::services::accounts;
 use crate::startup::AppState;
@@ -23,6 +24,9 @@ pub struct CurrentUser {
     pub email: String,
     /// Role.
     pub role: Role,
+    /// The workspace every lookup of this request is scoped to.
+    #[serde(skip)]
+    pub workspace: WorkspaceId,
     /// The server-side session of a page request (none for API tokens).
     #[serde(skip)]
     pub session_id: Option<i32>,
@@ -61,7 +65,13 @@ impl ApiUser {
 
 fn to_current(user: users::User, session_id: Option<i32>) -> Result<CurrentUser, AppError> {
     let role = user.role.parse::<Role>().map_err(AppError::internal)?;
-    Ok(CurrentUser { id: user.id, email: user.email, role, session_id })
+    Ok(CurrentUser {
+        id: user.id,
+        email: user.email,
+        role,
+        workspace: WorkspaceId(user.workspace_id),
+        session_id,
+    })
 }
 
 fn state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {

@@ -11,5 +11,7 @@ pub mod roles;
 pub mod session;
 pub mod tokens;
 
+/// The workspace a request is scoped to, carried by [`CurrentUser`].
+pub use crate::db::workspaces::WorkspaceId;
 pub use extract::{ApiUser, CurrentUser};
 pub use roles::{Permission, Role};

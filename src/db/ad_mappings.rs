@@ -3,7 +3,8 @@
 use diesel::prelude::*;
 
 use super::DbConn;
-use super::schema::{ad_mappings, variants};
+use super::schema::{ad_mappings, masters, variants};
+use super::workspaces::WorkspaceId;
 use crate::db_run;
 
 /// A row of `ad_mappings`.
@@ -70,15 +71,21 @@ pub fn upsert(conn: &mut DbConn<'_>, new: &NewAdMapping<'_>) -> QueryResult<AdMa
         .get_result(c))
 }
 
-/// The ad IDs of `platform` that have a mapping.
-pub fn mapped_ad_ids(conn: &mut DbConn<'_>, platform: &str) -> QueryResult<Vec<String>> {
+/// The ad IDs of `platform` that workspace `ws` has mapped.
+pub fn mapped_ad_ids(
+    conn: &mut DbConn<'_>,
+    ws: WorkspaceId,
+    platform: &str,
+) -> QueryResult<Vec<String>> {
     db_run!(conn, |c| ad_mappings::table
+        .inner_join(masters::table)
+        .filter(masters::workspace_id.eq(ws.0))
         .filter(ad_mappings::platform.eq(platform))
         .select(ad_mappings::ad_id)
         .load(c))
 }
 
-/// All mappings, by platform and ad ID.
+/// Every mapping, by platform and ad ID (for tests and maintenance; requests use [`list_in`]).
 pub fn list(conn: &mut DbConn<'_>) -> QueryResult<Vec<AdMapping>> {
     db_run!(conn, |c| ad_mappings::table
         .order((ad_mappings::platform, ad_mappings::ad_id))
@@ -86,16 +93,38 @@ pub fn list(conn: &mut DbConn<'_>) -> QueryResult<Vec<AdMapping>> {
         .load(c))
 }
 
-/// `(variant id, master id)` of the variant whose code is `code`.
-pub fn variant_by_code(conn: &mut DbConn<'_>, code: &str) -> QueryResult<Option<(i32, i32)>> {
-    db_run!(conn, |c| variants::table
-        .filter(variants::code.eq(code))
-        .select((variants::id, variants::master_id))
+/// The mappings of workspace `ws`, by platform and ad ID.
+pub fn list_in(conn: &mut DbConn<'_>, ws: WorkspaceId) -> QueryResult<Vec<AdMapping>> {
+    db_run!(conn, |c| ad_mappings::table
+        .inner_join(masters::table)
+        .filter(masters::workspace_id.eq(ws.0))
+        .order((ad_mappings::platform, ad_mappings::ad_id))
+        .select(AdMapping::as_select())
+        .load(c))
+}
+
+/// The workspace whose master `(platform, ad_id)` is mapped to, if it is mapped.
+pub fn owner(conn: &mut DbConn<'_>, platform: &str, ad_id: &str) -> QueryResult<Option<i32>> {
+    db_run!(conn, |c| ad_mappings::table
+        .inner_join(masters::table)
+        .filter(ad_mappings::platform.eq(platform))
+        .filter(ad_mappings::ad_id.eq(ad_id))
+        .select(masters::workspace_id)
         .first(c)
         .optional())
 }
 
-/// The master of variant `id`, if the variant exists.
-pub fn master_of_variant(conn: &mut DbConn<'_>, id: i32) -> QueryResult<Option<i32>> {
-    db_run!(conn, |c| variants::table.find(id).select(variants::master_id).first(c).optional())
+/// `(variant id, master id)` of the variant of workspace `ws` whose code is `code`.
+pub fn variant_by_code(
+    conn: &mut DbConn<'_>,
+    ws: WorkspaceId,
+    code: &str,
+) -> QueryResult<Option<(i32, i32)>> {
+    db_run!(conn, |c| variants::table
+        .inner_join(masters::table)
+        .filter(masters::workspace_id.eq(ws.0))
+        .filter(variants::code.eq(code))
+        .select((variants::id, variants::master_id))
+        .first(c)
+        .optional())
 }

@@ -52,3 +52,28 @@ pub fn recent(conn: &mut DbConn<'_>, limit: i64) -> QueryResult<Vec<AuditEntry>>
         .select(AuditEntry::as_select())
         .load(c))
 }
+
+/// The newest `limit` entries of workspace `ws`: those its users made, and those without an actor
+/// (the CLI, failed logins) about one of its users.
+pub fn recent_in(
+    conn: &mut DbConn<'_>,
+    ws: super::workspaces::WorkspaceId,
+    limit: i64,
+) -> QueryResult<Vec<AuditEntry>> {
+    use super::schema::users;
+    db_run!(conn, |c| {
+        let ids: Vec<i32> =
+            users::table.filter(users::workspace_id.eq(ws.0)).select(users::id).load(c)?;
+        let subjects: Vec<String> = ids.iter().map(|id| format!("user:{id}")).collect();
+        audit_log::table
+            .filter(
+                audit_log::user_id
+                    .eq_any(&ids)
+                    .or(audit_log::user_id.is_null().and(audit_log::subject.eq_any(&subjects))),
+            )
+            .order(audit_log::id.desc())
+            .limit(limit)
+            .select(AuditEntry::as_select())
+            .load(c)
+    })
+}

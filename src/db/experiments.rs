@@ -4,7 +4,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::DbConn;
-use super::schema::experiments;
+use super::schema::{experiments, masters};
+use super::workspaces::WorkspaceId;
 use crate::db_run;
 
 /// A row of `experiments`.
@@ -81,14 +82,21 @@ pub fn insert(conn: &mut DbConn<'_>, new: &NewExperiment<'_>) -> QueryResult<Exp
         .get_result(c))
 }
 
-/// Finds an experiment by id.
-pub fn find(conn: &mut DbConn<'_>, id: i32) -> QueryResult<Experiment> {
-    db_run!(conn, |c| experiments::table.find(id).select(Experiment::as_select()).first(c))
+/// Finds an experiment whose master is in workspace `ws`; any other is `NotFound`.
+pub fn find_in(conn: &mut DbConn<'_>, ws: WorkspaceId, id: i32) -> QueryResult<Experiment> {
+    db_run!(conn, |c| experiments::table
+        .inner_join(masters::table)
+        .filter(experiments::id.eq(id))
+        .filter(masters::workspace_id.eq(ws.0))
+        .select(Experiment::as_select())
+        .first(c))
 }
 
-/// All experiments, newest first.
-pub fn list(conn: &mut DbConn<'_>) -> QueryResult<Vec<Experiment>> {
+/// The experiments of workspace `ws`, newest first.
+pub fn list_in(conn: &mut DbConn<'_>, ws: WorkspaceId) -> QueryResult<Vec<Experiment>> {
     db_run!(conn, |c| experiments::table
+        .inner_join(masters::table)
+        .filter(masters::workspace_id.eq(ws.0))
         .order(experiments::id.desc())
         .select(Experiment::as_select())
         .load(c))

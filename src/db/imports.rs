@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::imports;
+use super::workspaces::WorkspaceId;
 use crate::db_run;
 
 /// A row of `imports`.
@@ -36,6 +37,8 @@ pub struct Import {
     pub user_id: Option<i32>,
     /// When.
     pub created_at: chrono::NaiveDateTime,
+    /// The workspace it was imported in (the CLI's is the default one).
+    pub workspace_id: i32,
 }
 
 /// An import to record.
@@ -66,6 +69,8 @@ pub struct NewImport<'a> {
     pub user_id: Option<i32>,
     /// Time of the import.
     pub created_at: chrono::NaiveDateTime,
+    /// Workspace.
+    pub workspace_id: i32,
 }
 
 /// Inserts an import and returns it.
@@ -124,9 +129,18 @@ pub fn find(conn: &mut DbConn<'_>, id: i32) -> QueryResult<Import> {
     db_run!(conn, |c| imports::table.find(id).select(Import::as_select()).first(c))
 }
 
-/// All imports, newest first.
+/// Every import, newest first (for tests and maintenance; requests use [`list_in`]).
 pub fn list(conn: &mut DbConn<'_>) -> QueryResult<Vec<Import>> {
     db_run!(conn, |c| imports::table.order(imports::id.desc()).select(Import::as_select()).load(c))
+}
+
+/// The imports of workspace `ws`, newest first.
+pub fn list_in(conn: &mut DbConn<'_>, ws: WorkspaceId) -> QueryResult<Vec<Import>> {
+    db_run!(conn, |c| imports::table
+        .filter(imports::workspace_id.eq(ws.0))
+        .order(imports::id.desc())
+        .select(Import::as_select())
+        .load(c))
 }
 
 /// How many imports exist.

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::jobs;
+use super::workspaces::WorkspaceId;
 use crate::db_run;
 
 /// What a job does; stored in `jobs.kind`.
@@ -116,6 +117,8 @@ pub struct Job {
     pub units_total: Option<i64>,
     /// JSON the finished job leaves for its progress page (import: the import's id and counts).
     pub outcome: Option<String>,
+    /// The workspace it was enqueued in; only that workspace's users can see it.
+    pub workspace_id: i32,
 }
 
 impl Job {
@@ -125,11 +128,17 @@ impl Job {
     }
 }
 
-/// Enqueues a job.
-pub fn enqueue(conn: &mut DbConn<'_>, kind: JobKind, payload: &str) -> QueryResult<Job> {
+/// Enqueues a job for workspace `ws`.
+pub fn enqueue(
+    conn: &mut DbConn<'_>,
+    kind: JobKind,
+    payload: &str,
+    ws: WorkspaceId,
+) -> QueryResult<Job> {
     let now = super::now();
     db_run!(conn, |c| diesel::insert_into(jobs::table)
         .values((
+            jobs::workspace_id.eq(ws.0),
             jobs::kind.eq(kind.as_str()),
             jobs::payload.eq(payload),
             jobs::status.eq(JobStatus::Queued.as_str()),
@@ -140,9 +149,18 @@ pub fn enqueue(conn: &mut DbConn<'_>, kind: JobKind, payload: &str) -> QueryResu
         .get_result(c))
 }
 
-/// Finds a job by id.
+/// Finds a job by id in any workspace: for the workers.
 pub fn find(conn: &mut DbConn<'_>, id: i32) -> QueryResult<Job> {
     db_run!(conn, |c| jobs::table.find(id).select(Job::as_select()).first(c))
+}
+
+/// Finds a job of workspace `ws`; any other is `NotFound`.
+pub fn find_in(conn: &mut DbConn<'_>, ws: WorkspaceId, id: i32) -> QueryResult<Job> {
+    db_run!(conn, |c| jobs::table
+        .filter(jobs::id.eq(id))
+        .filter(jobs::workspace_id.eq(ws.0))
+        .select(Job::as_select())
+        .first(c))
 }
 
 /// Claims the oldest queued job for `worker`, counting the attempt; `None` when the queue is empty.

@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::masters;
+use super::workspaces::WorkspaceId;
 use crate::db_run;
 
 /// A row of `masters`.
@@ -68,12 +69,25 @@ pub fn insert(conn: &mut DbConn<'_>, new: &NewMaster<'_>) -> QueryResult<Master>
         .get_result(c))
 }
 
-/// Finds a master by id.
+/// Finds a master by id in any workspace: for workers and the CLI, never for a request.
 pub fn find(conn: &mut DbConn<'_>, id: i32) -> QueryResult<Master> {
     db_run!(conn, |c| masters::table.find(id).select(Master::as_select()).first(c))
 }
 
-/// All masters, newest first.
-pub fn list(conn: &mut DbConn<'_>) -> QueryResult<Vec<Master>> {
-    db_run!(conn, |c| masters::table.order(masters::id.desc()).select(Master::as_select()).load(c))
+/// Finds a master of workspace `ws` by id; another workspace's master is `NotFound`.
+pub fn find_in(conn: &mut DbConn<'_>, ws: WorkspaceId, id: i32) -> QueryResult<Master> {
+    db_run!(conn, |c| masters::table
+        .filter(masters::id.eq(id))
+        .filter(masters::workspace_id.eq(ws.0))
+        .select(Master::as_select())
+        .first(c))
+}
+
+/// The masters of workspace `ws`, newest first.
+pub fn list_in(conn: &mut DbConn<'_>, ws: WorkspaceId) -> QueryResult<Vec<Master>> {
+    db_run!(conn, |c| masters::table
+        .filter(masters::workspace_id.eq(ws.0))
+        .order(masters::id.desc())
+        .select(Master::as_select())
+        .load(c))
 }

@@ -6,7 +6,8 @@ use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text};
 use diesel::sqlite::Sqlite;
 
-use super::schema::{ads, performance_rows as pr};
+use super::schema::{ads, imports, performance_rows as pr};
+use super::workspaces::WorkspaceId;
 use super::{Backend, DbConn};
 use crate::db_run;
 
@@ -251,15 +252,17 @@ pub struct UnmappedAd {
     pub impressions: i64,
 }
 
-/// Ads with performance rows but no mapping, by platform and ad ID.
-pub fn unmapped_ads(conn: &mut DbConn<'_>) -> QueryResult<Vec<UnmappedAd>> {
+/// Ads with performance rows but no mapping, by platform and ad ID, counting only the rows that
+/// imports of workspace `ws` wrote last: the ads a workspace has data for.
+pub fn unmapped_ads(conn: &mut DbConn<'_>, ws: WorkspaceId) -> QueryResult<Vec<UnmappedAd>> {
     use super::schema::ad_mappings as am;
     use diesel::dsl::{count_star, sql};
     use diesel::sql_types::BigInt;
     db_run!(conn, |c| ads::table
-        .inner_join(pr::table)
+        .inner_join(pr::table.inner_join(imports::table))
         .left_join(am::table.on(am::platform.eq(ads::platform).and(am::ad_id.eq(ads::ad_id))))
         .filter(am::id.is_null())
+        .filter(imports::workspace_id.eq(ws.0))
         .group_by((ads::id, ads::platform, ads::ad_id, ads::ad_name))
         .select((
             ads::platform,

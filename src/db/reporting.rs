@@ -53,9 +53,13 @@ pub fn master_name(conn: &mut DbConn<'_>, master_id: i32) -> QueryResult<String>
     db_run!(conn, |c| masters::table.find(master_id).select(masters::name).first(c))
 }
 
-/// Every master as (id, name), newest first, for the experiment form.
-pub fn masters_list(conn: &mut DbConn<'_>) -> QueryResult<Vec<(i32, String)>> {
+/// The masters of workspace `ws` as (id, name), newest first, for the experiment form.
+pub fn masters_list(
+    conn: &mut DbConn<'_>,
+    ws: super::workspaces::WorkspaceId,
+) -> QueryResult<Vec<(i32, String)>> {
     db_run!(conn, |c| masters::table
+        .filter(masters::workspace_id.eq(ws.0))
         .order(masters::id.desc())
         .select((masters::id, masters::name))
         .load(c))

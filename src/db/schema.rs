@@ -144,6 +144,7 @@ diesel::table! {
         date_max -> Nullable<Date>,
         user_id -> Nullable<Integer>,
         created_at -> Timestamp,
+        workspace_id -> Integer,
     }
 }
 
@@ -172,6 +173,7 @@ diesel::table! {
         units_done -> Nullable<BigInt>,
         units_total -> Nullable<BigInt>,
         outcome -> Nullable<Text>,
+        workspace_id -> Integer,
     }
 }
 
@@ -254,6 +256,7 @@ diesel::table! {
         role -> Text,
         disabled -> Bool,
         created_at -> Timestamp,
+        workspace_id -> Integer,
     }
 }
 
@@ -305,6 +308,7 @@ diesel::joinable!(ad_mappings -> masters (master_id));
 diesel::joinable!(ad_running_sums -> ads (ad_key));
 diesel::joinable!(ad_mappings -> variants (variant_id));
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(audit_log -> users (user_id));
 diesel::joinable!(creative_days -> masters (master_id));
 diesel::joinable!(creative_days -> variants (variant_id));
 diesel::joinable!(experiment_arms -> experiments (experiment_id));
@@ -312,12 +316,15 @@ diesel::joinable!(experiment_arms -> variants (variant_id));
 diesel::joinable!(experiments -> masters (master_id));
 diesel::joinable!(master_variables -> masters (master_id));
 diesel::joinable!(import_uploads -> users (user_id));
+diesel::joinable!(imports -> workspaces (workspace_id));
+diesel::joinable!(jobs -> workspaces (workspace_id));
 diesel::joinable!(mask_ceilings -> variants (variant_id));
 diesel::joinable!(masters -> workspaces (workspace_id));
 diesel::joinable!(performance_rows -> ads (ad_key));
 diesel::joinable!(performance_rows -> imports (source_import_id));
 diesel::joinable!(reviews -> variants (variant_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(users -> workspaces (workspace_id));
 diesel::joinable!(variant_pictures -> variants (variant_id));
 diesel::joinable!(variants -> masters (master_id));
 

@@ -23,6 +23,8 @@ pub struct User {
     pub disabled: bool,
     /// When the account was made.
     pub created_at: chrono::NaiveDateTime,
+    /// The one workspace the user works in.
+    pub workspace_id: i32,
 }
 
 /// A user to insert.
@@ -37,6 +39,8 @@ pub struct NewUser<'a> {
     pub role: &'a str,
     /// Creation time.
     pub created_at: chrono::NaiveDateTime,
+    /// Workspace.
+    pub workspace_id: i32,
 }
 
 /// Inserts a user and returns it.

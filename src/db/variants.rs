@@ -3,7 +3,8 @@
 use diesel::prelude::*;
 
 use super::DbConn;
-use super::schema::variants;
+use super::schema::{masters, variants};
+use super::workspaces::WorkspaceId;
 use crate::db_run;
 
 /// A row of `variants`.
@@ -110,9 +111,19 @@ pub fn insert(conn: &mut DbConn<'_>, new: &NewVariant<'_>) -> QueryResult<Varian
         .get_result(c))
 }
 
-/// Finds a variant by id.
+/// Finds a variant by id in any workspace: for workers and within a scoped lookup.
 pub fn find(conn: &mut DbConn<'_>, id: i32) -> QueryResult<Variant> {
     db_run!(conn, |c| variants::table.find(id).select(Variant::as_select()).first(c))
+}
+
+/// Finds a variant whose master is in workspace `ws`; any other is `NotFound`.
+pub fn find_in(conn: &mut DbConn<'_>, ws: WorkspaceId, id: i32) -> QueryResult<Variant> {
+    db_run!(conn, |c| variants::table
+        .inner_join(masters::table)
+        .filter(variants::id.eq(id))
+        .filter(masters::workspace_id.eq(ws.0))
+        .select(Variant::as_select())
+        .first(c))
 }
 
 /// Whether a code is taken.
@@ -132,9 +143,15 @@ pub fn for_master(conn: &mut DbConn<'_>, master_id: i32) -> QueryResult<Vec<Vari
         .load(c))
 }
 
-/// Variants in a review status, oldest first.
-pub fn with_status(conn: &mut DbConn<'_>, status: &str) -> QueryResult<Vec<Variant>> {
+/// The variants of workspace `ws` in a review status, oldest first.
+pub fn with_status_in(
+    conn: &mut DbConn<'_>,
+    ws: WorkspaceId,
+    status: &str,
+) -> QueryResult<Vec<Variant>> {
     db_run!(conn, |c| variants::table
+        .inner_join(masters::table)
+        .filter(masters::workspace_id.eq(ws.0))
         .filter(variants::status.eq(status))
         .order(variants::id)
         .select(Variant::as_select())

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use crate::blobs::{BlobError, BlobId};
 use crate::db::imports::{self, Import};
 use crate::db::jobs::{self, Job};
+use crate::db::workspaces::WorkspaceId;
 use crate::db::{DbError, DbPool};
 use crate::services::import_jobs::{ImportJob, ImportJobError, ImportOutcome};
 use crate::services::imports::{self as service, ImportServiceError};
@@ -102,7 +103,7 @@ fn store(
             report(&ctx.pool, job.id, worker, to_i64(done), to_i64(all));
         }
     };
-    let meta = spec.meta();
+    let meta = spec.meta(WorkspaceId(job.workspace_id));
     let (_, stored) =
         ctx.pool.run(|c| service::import_bytes(c, &bytes, &opts, &meta, &progress))?;
     complete(ctx, worker, job, outcome_of(&stored.import))

@@ -40,10 +40,10 @@ pub async fn unmapped(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::ImportData)?;
-    let pool = state.pool.clone();
+    let (pool, ws) = (state.pool.clone(), user.workspace);
     let (ads, targets) = web::block(move || {
         pool.run(|c| -> Result<_, AppError> {
-            Ok((ad_mapping::unmapped(c)?, ad_mapping::target_options(c)?))
+            Ok((ad_mapping::unmapped(c, ws)?, ad_mapping::target_options(c, ws)?))
         })
     })
     .await??;
@@ -68,11 +68,11 @@ pub async fn create(
         .target
         .parse()
         .map_err(|e: ad_mapping::BadTarget| AppError::BadRequest(e.to_string()))?;
-    let pool = state.pool.clone();
+    let (pool, ws) = (state.pool.clone(), user.workspace);
     let (platform, ad_id) = (form.platform.clone(), form.ad_id.clone());
     web::block(move || {
         pool.run(|c| -> Result<_, AppError> {
-            Ok(ad_mapping::map_manually(c, &platform, &ad_id, target)?)
+            Ok(ad_mapping::map_manually(c, ws, &platform, &ad_id, target)?)
         })
     })
     .await??;

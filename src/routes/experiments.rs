@@ -8,7 +8,6 @@ use analytics::stats::AdMetric;
 use serde::Deserialize;
 
 use crate::auth::{CurrentUser, Permission, session};
-use crate::db::reporting;
 use crate::error::AppError;
 use crate::services::experiments::{self, ArmSpec, ExperimentError, MethodName, NewExperimentSpec};
 use crate::startup::AppState;
@@ -21,9 +20,9 @@ pub async fn index(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let pool = state.pool.clone();
-    let list =
-        web::block(move || pool.run(|c| experiments::list(c).map_err(AppError::from))).await??;
+    let (pool, ws) = (state.pool.clone(), user.workspace);
+    let list = web::block(move || pool.run(|c| experiments::list(c, ws).map_err(AppError::from)))
+        .await??;
     render(&req, Some(&user), Page::new("experiments/index.html").with("experiments", &list))
 }
 
@@ -42,54 +41,21 @@ pub async fn new(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::ManageExperiments)?;
     let query = crate::web::input(query)?;
-    let pool = state.pool.clone();
-    let master_id = query.master_id;
-    let (masters, variants, ads) = web::block(move || {
-        pool.run(|c| -> Result<_, AppError> {
-            let masters = reporting::masters_list(c)?;
-            let chosen = master_id.or_else(|| masters.first().map(|m| m.0));
-            let (variants, ads) = match chosen {
-                Some(id) => (reporting::variants_of_master(c, id)?, reporting::mapped_ads(c, id)?),
-                None => (Vec::new(), Vec::new()),
-            };
-            Ok((masters, variants, ads))
-        })
+    let (pool, ws, master_id) = (state.pool.clone(), user.workspace, query.master_id);
+    let form = web::block(move || {
+        pool.run(|c| experiments::new_form(c, ws, master_id).map_err(AppError::from))
     })
     .await??;
-    let chosen = master_id.or_else(|| masters.first().map(|m| m.0));
-    let eligible: Vec<_> = variants
-        .iter()
-        .map(|v| {
-            let reason = if v.status != "approved" {
-                Some(format!("not approved ({})", v.status))
-            } else if v.controlled != Some(true) {
-                Some("not controlled (audit found changes outside the mask)".to_string())
-            } else {
-                None
-            };
-            let mapped: Vec<String> = ads
-                .iter()
-                .filter(|a| a.variant_id == Some(v.id))
-                .map(|a| format!("{}:{}", a.platform, a.ad_id))
-                .collect();
-            serde_json::json!({"variant": v, "ineligible": reason, "ads": mapped})
-        })
-        .collect();
-    let master_ads: Vec<String> = ads
-        .iter()
-        .filter(|a| a.variant_id.is_none())
-        .map(|a| format!("{}:{}", a.platform, a.ad_id))
-        .collect();
     let metrics: Vec<&str> = AdMetric::ALL.iter().map(|m| m.name()).collect();
     let methods: Vec<&str> = MethodName::ALL.iter().map(|m| m.as_str()).collect();
     render(
         &req,
         Some(&user),
         Page::new("experiments/new.html")
-            .with("masters", &masters)
-            .with("master_id", &chosen)
-            .with("variants", &eligible)
-            .with("master_ads", &master_ads)
+            .with("masters", &form.masters)
+            .with("master_id", &form.master_id)
+            .with("variants", &form.variants)
+            .with("master_ads", &form.master_ads)
             .with("metrics", &metrics)
             .with("methods", &methods)
             .with("today", &chrono::Utc::now().date_naive().to_string()),
@@ -155,9 +121,10 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::ManageExperiments)?;
     let spec = spec_from_form(&body, user.id)?;
-    let master_id = spec.master_id;
+    let (master_id, ws) = (spec.master_id, user.workspace);
     let pool = state.pool.clone();
-    let created = web::block(move || pool.run(|c| experiments::create_experiment(c, spec))).await?;
+    let created =
+        web::block(move || pool.run(|c| experiments::create_experiment(c, ws, spec))).await?;
     match created {
         Ok(e) => {
             session::flash(&session, "success", format!("Created experiment {}.", e.name));
@@ -179,10 +146,10 @@ pub async fn show(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let id = path.into_inner();
+    let (id, ws) = (path.into_inner(), user.workspace);
     let pool = state.pool.clone();
     let results =
-        web::block(move || pool.run(|c| experiments::results(c, id).map_err(AppError::from)))
+        web::block(move || pool.run(|c| experiments::results(c, ws, id).map_err(AppError::from)))
             .await??;
     render(&req, Some(&user), Page::new("experiments/show.html").with("r", &results))
 }

@@ -15,8 +15,9 @@ pub async fn index(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let pool = state.pool.clone();
+    let (pool, ws) = (state.pool.clone(), user.workspace);
     let overview =
-        web::block(move || pool.run(|c| dashboard::overview(c).map_err(AppError::from))).await??;
+        web::block(move || pool.run(|c| dashboard::overview(c, ws).map_err(AppError::from)))
+            .await??;
     render(&req, Some(&user), Page::new("home/index.html").with("overview", &overview))
 }

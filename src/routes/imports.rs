@@ -8,7 +8,6 @@ use analytics::import::{Field, ImportOptions, ParsedImport};
 
 use crate::auth::{CurrentUser, Permission, session};
 use crate::blobs::BlobId;
-use crate::db::imports;
 use crate::error::AppError;
 use crate::services::import_jobs::{self, ImportJob, ImportProgress};
 use crate::services::import_uploads as uploads;
@@ -73,8 +72,9 @@ pub async fn index(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let pool = state.pool.clone();
-    let all = web::block(move || pool.run(|c| imports::list(c).map_err(AppError::from))).await??;
+    let (pool, ws) = (state.pool.clone(), user.workspace);
+    let all =
+        web::block(move || pool.run(|c| service::history(c, ws).map_err(AppError::from))).await??;
     render(&req, Some(&user), Page::new("imports/index.html").with("imports", &all))
 }
 
@@ -159,6 +159,7 @@ async fn preview_blob(
 ) -> Result<HttpResponse, AppError> {
     let opts = request.options()?;
     let (blobs, pool, blob) = (state.blobs.clone(), state.pool.clone(), id.clone());
+    let ws = user.workspace;
     // Polars runs here, so this must stay inside web::block.
     let outcome = web::block(move || -> Result<_, AppError> {
         let bytes = match blobs.get(&blob) {
@@ -170,7 +171,8 @@ async fn preview_blob(
         };
         match service::parse(&bytes, &opts) {
             Ok(mut parsed) => {
-                pool.run(|c| service::fill_unmapped(c, &mut parsed)).map_err(AppError::internal)?;
+                pool.run(|c| service::fill_unmapped(c, ws, &mut parsed))
+                    .map_err(AppError::internal)?;
                 Ok(Ok(parsed))
             }
             Err(e) => Ok(Err(e)),
@@ -236,18 +238,23 @@ pub async fn confirm(
         platform: request.platform,
         mapping: request.mapping,
     };
-    let pool = state.pool.clone();
+    let (pool, ws) = (state.pool.clone(), user.workspace);
     let job_id =
-        web::block(move || pool.run(|c| import_jobs::start(c, &job).map_err(AppError::from)))
+        web::block(move || pool.run(|c| import_jobs::start(c, ws, &job).map_err(AppError::from)))
             .await??;
     Ok(redirect(&format!("/imports/jobs/{job_id}")))
 }
 
 /// The progress of the import job in the URL, read from the database.
-async fn progress_of(state: &AppState, key: &str) -> Result<ImportProgress, AppError> {
+async fn progress_of(
+    state: &AppState,
+    user: &CurrentUser,
+    key: &str,
+) -> Result<ImportProgress, AppError> {
     let id: i32 = key.parse().map_err(|_| AppError::NotFound("no such import job".into()))?;
-    let pool = state.pool.clone();
-    web::block(move || pool.run(|c| import_jobs::progress(c, id).map_err(AppError::from))).await?
+    let (pool, ws) = (state.pool.clone(), user.workspace);
+    web::block(move || pool.run(|c| import_jobs::progress(c, ws, id).map_err(AppError::from)))
+        .await?
 }
 
 /// `GET /imports/jobs/{key}`: a progress bar while the import runs (meta refresh without JS);
@@ -261,7 +268,7 @@ pub async fn progress(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::ImportData)?;
     let key = path.into_inner();
-    let p = progress_of(&state, &key).await?;
+    let p = progress_of(&state, &user, &key).await?;
     if let ImportProgress::Done { import_id, rows, inserted, updated } = p {
         session::flash(
             &session,
@@ -286,5 +293,5 @@ pub async fn progress_json(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::ImportData)?;
-    Ok(HttpResponse::Ok().json(progress_of(&state, &path.into_inner()).await?))
+    Ok(HttpResponse::Ok().json(progress_of(&state, &user, &path.into_inner()).await?))
 }

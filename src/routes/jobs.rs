@@ -3,8 +3,8 @@
 use actix_web::{HttpResponse, web};
 
 use crate::auth::{CurrentUser, Permission};
-use crate::db::jobs;
 use crate::error::AppError;
+use crate::services::job_status;
 use crate::startup::AppState;
 
 /// The job as JSON: `{id, status, progress, error, attempts}`.
@@ -14,19 +14,9 @@ pub async fn show(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let id = path.into_inner();
+    let (id, ws) = (path.into_inner(), user.workspace);
     let pool = state.pool.clone();
-    let job = web::block(move || pool.run(|c| jobs::find(c, id).map_err(AppError::from))).await??;
-    Ok(HttpResponse::Ok().json(job_json(&job)))
-}
-
-/// The public shape of a job.
-pub fn job_json(job: &jobs::Job) -> serde_json::Value {
-    serde_json::json!({
-        "id": job.id,
-        "status": job.status,
-        "progress": job.progress,
-        "error": job.error,
-        "attempts": job.attempts,
-    })
+    let job = web::block(move || pool.run(|c| job_status::find(c, ws, id).map_err(AppError::from)))
+        .await??;
+    Ok(HttpResponse::Ok().json(job))
 }

@@ -5,8 +5,6 @@ use actix_session::Session;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::auth::{CurrentUser, Permission, session};
-use crate::blobs::BlobId;
-use crate::db::masters;
 use crate::error::AppError;
 use crate::services::masters::{self as svc, MasterInput};
 use crate::startup::AppState;
@@ -33,8 +31,8 @@ pub async fn index(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let pool = state.pool.clone();
-    let all = web::block(move || pool.run(|c| masters::list(c).map_err(AppError::from))).await??;
+    let (pool, ws) = (state.pool.clone(), user.workspace);
+    let all = web::block(move || pool.run(|c| svc::list(c, ws).map_err(AppError::from))).await??;
     render(&req, Some(&user), Page::new("masters/index.html").with("masters", &all))
 }
 
@@ -48,10 +46,10 @@ pub async fn create(
     user.require(Permission::EditCreative)?;
     let input = master_input(read_fields(payload, state.settings.max_upload_bytes).await?)?;
     let st = state.clone();
-    let uid = user.id;
+    let (uid, ws) = (user.id, user.workspace);
     let master = web::block(move || {
         st.pool.run(|c| {
-            svc::create(c, &st.blobs, &st.settings, &input, Some(uid)).map_err(AppError::from)
+            svc::create(c, &st.blobs, &st.settings, &input, ws, Some(uid)).map_err(AppError::from)
         })
     })
     .await??;
@@ -67,10 +65,10 @@ pub async fn show(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let id = path.into_inner();
+    let (id, ws) = (path.into_inner(), user.workspace);
     let pool = state.pool.clone();
     let lineage =
-        web::block(move || pool.run(|c| svc::lineage(c, id).map_err(AppError::from))).await??;
+        web::block(move || pool.run(|c| svc::lineage(c, ws, id).map_err(AppError::from))).await??;
     render(&req, Some(&user), Page::new("masters/show.html").with("lineage", &lineage))
 }
 
@@ -82,17 +80,8 @@ pub async fn picture(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let (id, which) = path.into_inner();
-    let st = state.clone();
-    let bytes = web::block(move || -> Result<Vec<u8>, AppError> {
-        let m = st.pool.run(|c| masters::find(c, id).map_err(AppError::from))?;
-        let sha = match which.as_str() {
-            "image" => m.image_sha,
-            "thumb" => m.thumb_sha,
-            _ => return Err(AppError::NotFound("no such picture".into())),
-        };
-        Ok(st.blobs.get(&BlobId::parse(&sha)?)?)
-    })
-    .await??;
+    let (st, ws) = (state.clone(), user.workspace);
+    let bytes = web::block(move || svc::picture(&st.pool, &st.blobs, ws, id, &which)).await??;
     Ok(image_response(bytes))
 }
 

@@ -4,7 +4,7 @@
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpResponse, web};
 
-use crate::auth::{CurrentUser, Permission};
+use crate::auth::{CurrentUser, Permission, WorkspaceId};
 use crate::error::AppError;
 use crate::routes::variables::MetricQuery;
 use crate::services::{attribution, experiments, reports};
@@ -30,13 +30,14 @@ pub fn csv_response(body: Vec<u8>, filename: &str) -> HttpResponse {
 /// Builds an experiment export (blocking; call from `web::block`).
 pub async fn experiment_csv(
     state: &AppState,
+    ws: WorkspaceId,
     id: i32,
     export: ExperimentExport,
 ) -> Result<HttpResponse, AppError> {
     let pool = state.pool.clone();
     let (body, filename) = web::block(move || {
         pool.run(|c| -> Result<_, AppError> {
-            let r = experiments::results(c, id)?;
+            let r = experiments::results(c, ws, id)?;
             let (body, kind) = match export {
                 ExperimentExport::Results => (reports::results_csv(&r), "results"),
                 ExperimentExport::Daily => (reports::daily_csv(&r), "daily"),
@@ -52,13 +53,14 @@ pub async fn experiment_csv(
 /// Builds the variables export.
 pub async fn variables_csv(
     state: &AppState,
+    ws: WorkspaceId,
     query: &MetricQuery,
 ) -> Result<HttpResponse, AppError> {
     let metric = query.metric()?;
     let pool = state.pool.clone();
     let body = web::block(move || {
         pool.run(|c| -> Result<_, AppError> {
-            let rows = attribution::leaderboard(c, metric)?;
+            let rows = attribution::leaderboard(c, ws, metric)?;
             reports::variables_csv(&rows).map_err(AppError::internal)
         })
     })
@@ -73,7 +75,7 @@ pub async fn results(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    experiment_csv(&state, path.into_inner(), ExperimentExport::Results).await
+    experiment_csv(&state, user.workspace, path.into_inner(), ExperimentExport::Results).await
 }
 
 /// `GET /experiments/{id}/daily.csv`.
@@ -83,7 +85,7 @@ pub async fn daily(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    experiment_csv(&state, path.into_inner(), ExperimentExport::Daily).await
+    experiment_csv(&state, user.workspace, path.into_inner(), ExperimentExport::Daily).await
 }
 
 /// `GET /variables.csv?metric=`.
@@ -94,5 +96,5 @@ pub async fn variables(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let query = crate::web::input(query)?;
-    variables_csv(&state, &query).await
+    variables_csv(&state, user.workspace, &query).await
 }

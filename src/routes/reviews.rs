@@ -5,7 +5,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::auth::{CurrentUser, Permission, session};
-use crate::db::variants;
 use crate::error::AppError;
 use crate::services::review::{self, Decision};
 use crate::startup::AppState;
@@ -33,17 +32,15 @@ pub async fn index(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let pool = state.pool.clone();
-    let (waiting, drafts) = web::block(move || {
-        pool.run(|c| -> Result<_, AppError> {
-            Ok((variants::with_status(c, "in_review")?, variants::with_status(c, "draft")?))
-        })
-    })
-    .await??;
+    let (pool, ws) = (state.pool.clone(), user.workspace);
+    let queue =
+        web::block(move || pool.run(|c| review::queue(c, ws).map_err(AppError::from))).await??;
     render(
         &req,
         Some(&user),
-        Page::new("reviews/index.html").with("waiting", &waiting).with("drafts", &drafts),
+        Page::new("reviews/index.html")
+            .with("waiting", &queue.waiting)
+            .with("drafts", &queue.drafts),
     )
 }
 
@@ -59,10 +56,12 @@ pub async fn submit(
     let form = crate::web::input(form)?;
     let id = path.into_inner();
     let pool = state.pool.clone();
-    let uid = user.id;
+    let (uid, ws) = (user.id, user.workspace);
     let comment = form.into_inner().comment;
-    web::block(move || pool.run(|c| review::submit(c, id, uid, &comment).map_err(AppError::from)))
-        .await??;
+    web::block(move || {
+        pool.run(|c| review::submit(c, ws, id, uid, &comment).map_err(AppError::from))
+    })
+    .await??;
     session::flash(&session, "success", "Sent to review.");
     Ok(redirect(&format!("/variants/{id}")))
 }
@@ -81,10 +80,10 @@ pub async fn decide(
     let form = form.into_inner();
     let decision = Decision::parse(&form.decision)?;
     let (pool, settings) = (state.pool.clone(), state.settings.clone());
-    let uid = user.id;
+    let (uid, ws) = (user.id, user.workspace);
     let v = web::block(move || {
         pool.run(|c| {
-            review::decide(c, id, uid, decision, &form.comment, &settings.review)
+            review::decide(c, ws, id, uid, decision, &form.comment, &settings.review)
                 .map_err(AppError::from)
         })
     })

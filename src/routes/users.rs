@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::auth::{CurrentUser, Permission, Role, session};
 use crate::error::AppError;
-use crate::services::accounts::{self, NewPassword};
+use crate::services::accounts::{self, NewPassword, WorkspaceChoice};
 use crate::startup::AppState;
 use crate::web::{Page, redirect, render};
 
@@ -18,6 +18,27 @@ pub struct NewUserForm {
     email: String,
     role: String,
     password: String,
+    /// An existing workspace's id; absent means the default workspace.
+    #[serde(default)]
+    workspace: String,
+    /// A new workspace's name; when given, it wins over `workspace`.
+    #[serde(default)]
+    new_workspace: String,
+}
+
+impl NewUserForm {
+    fn workspace(&self) -> Result<WorkspaceChoice, AppError> {
+        if !self.new_workspace.trim().is_empty() {
+            return Ok(WorkspaceChoice::New(self.new_workspace.trim().to_owned()));
+        }
+        match self.workspace.trim() {
+            "" => Ok(WorkspaceChoice::Default),
+            id => id
+                .parse()
+                .map(WorkspaceChoice::Existing)
+                .map_err(|_| AppError::BadRequest("pick a workspace".into())),
+        }
+    }
 }
 
 /// The role form.
@@ -46,12 +67,15 @@ pub async fn index(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::Administer)?;
     let pool = state.pool.clone();
-    let all = web::block(move || pool.run(accounts::list_users)).await??;
+    let page = web::block(move || pool.run(accounts::list_users)).await??;
     let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
     render(
         &req,
         Some(&user),
-        Page::new("users/index.html").with("users", &all).with("roles", &roles),
+        Page::new("users/index.html")
+            .with("users", &page.users)
+            .with("workspaces", &page.workspaces)
+            .with("roles", &roles),
     )
 }
 
@@ -66,10 +90,13 @@ pub async fn create(
     let form = crate::web::input(form)?;
     let form = form.into_inner();
     let role = parse_role(&form.role)?;
+    let workspace = form.workspace()?;
     let pool = state.pool.clone();
     let actor = user.id;
     let created = web::block(move || {
-        pool.run(|c| accounts::create_user_as(c, Some(actor), &form.email, role, &form.password))
+        pool.run(|c| {
+            accounts::create_user_as(c, Some(actor), &form.email, role, &form.password, &workspace)
+        })
     })
     .await?;
     match created {

@@ -35,9 +35,9 @@ pub async fn index(
     user.require(Permission::View)?;
     let query = crate::web::input(query)?;
     let metric = query.metric()?;
-    let pool = state.pool.clone();
+    let (pool, ws) = (state.pool.clone(), user.workspace);
     let board = web::block(move || {
-        pool.run(|c| attribution::leaderboard_page(c, metric).map_err(AppError::from))
+        pool.run(|c| attribution::leaderboard_page(c, ws, metric).map_err(AppError::from))
     })
     .await??;
     let metrics: Vec<&str> = AdMetric::ALL.iter().map(|m| m.name()).collect();

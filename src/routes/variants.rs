@@ -7,12 +7,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::auth::{CurrentUser, Permission, session};
-use crate::db::{jobs, master_variables, masters, reviews, variants};
 use crate::error::AppError;
 use crate::routes::masters::image_response;
 use crate::services::pictures::{self, Picture};
 use crate::services::variants::{self as svc, Operation, ParentRef, VariantInput};
-use crate::services::{grade, review};
+use crate::services::{grade, variant_pages};
 use crate::startup::AppState;
 use crate::web::multipart::{Fields, read_fields};
 use crate::web::{Page, redirect, render};
@@ -52,35 +51,26 @@ pub async fn new(
     let q = q.into_inner();
     let kind = q.parent_kind.unwrap_or_else(|| "master".into());
     let parent = ParentRef::parse(&kind, &q.parent_id.to_string())?;
-    let pool = state.pool.clone();
-    let (master, parent_variant, vars) = web::block(move || {
-        pool.run(|c| -> Result<_, AppError> {
-            let (master_id, pv) = match parent {
-                ParentRef::Master(id) => (id, None),
-                ParentRef::Variant(id) => {
-                    let v = variants::find(c, id)?;
-                    (v.master_id, Some(v))
-                }
-            };
-            Ok((masters::find(c, master_id)?, pv, master_variables::list(c, master_id)?))
-        })
+    let (pool, ws) = (state.pool.clone(), user.workspace);
+    let ed = web::block(move || {
+        pool.run(|c| variant_pages::editor(c, ws, parent).map_err(AppError::from))
     })
     .await??;
-    let image_url = match &parent_variant {
+    let image_url = match &ed.parent_variant {
         Some(v) => format!("/variants/{}/result.png", v.id),
-        None => format!("/masters/{}/image", master.id),
+        None => format!("/masters/{}/image", ed.master.id),
     };
     let ops: Vec<&str> = Operation::ALL.iter().map(|o| o.as_str()).collect();
     render(
         &req,
         Some(&user),
         Page::new("variants/new.html")
-            .with("master", &master)
-            .with("parent_variant", &parent_variant)
+            .with("master", &ed.master)
+            .with("parent_variant", &ed.parent_variant)
             .with("parent_kind", &kind)
             .with("parent_id", &q.parent_id)
             .with("image_url", &image_url)
-            .with("variables", &vars)
+            .with("variables", &ed.variables)
             .with("operations", &ops),
     )
 }
@@ -95,10 +85,10 @@ pub async fn create(
     user.require(Permission::EditCreative)?;
     let input = variant_input(read_fields(payload, state.settings.max_upload_bytes).await?)?;
     let st = state.clone();
-    let uid = user.id;
+    let (uid, ws) = (user.id, user.workspace);
     let created = web::block(move || {
         st.pool.run(|c| {
-            svc::create(c, &st.blobs, &st.settings, &input, Some(uid)).map_err(AppError::from)
+            svc::create(c, &st.blobs, &st.settings, &input, ws, Some(uid)).map_err(AppError::from)
         })
     })
     .await??;
@@ -117,23 +107,13 @@ pub async fn show(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let id = path.into_inner();
+    let (id, ws) = (path.into_inner(), user.workspace);
     let st = state.clone();
-    let (v, master, job, history, duplicate_of, ceiling) = web::block(move || {
-        st.pool.run(|c| -> Result<_, AppError> {
-            let v = variants::find(c, id)?;
-            let master = masters::find(c, v.master_id)?;
-            let job = match v.job_id {
-                Some(j) => Some(jobs::find(c, j)?),
-                None => None,
-            };
-            let history = reviews::history(c, id)?;
-            let dup = variants::duplicate_of(c, &v)?;
-            let ceiling = review::ceiling(c, &st.blobs, &v)?;
-            Ok((v, master, job, history, dup, ceiling))
-        })
+    let p = web::block(move || {
+        st.pool.run(|c| variant_pages::page(c, &st.blobs, ws, id).map_err(AppError::from))
     })
     .await??;
+    let v = &p.variant;
     let parent_url = match v.parent_variant_id {
         Some(p) => format!("/variants/{p}"),
         None => format!("/masters/{}", v.master_id),
@@ -142,12 +122,12 @@ pub async fn show(
         &req,
         Some(&user),
         Page::new("variants/show.html")
-            .with("v", &v)
-            .with("master", &master)
-            .with("job", &job)
-            .with("history", &history)
-            .with("duplicate_of", &duplicate_of)
-            .with("ceiling", &ceiling)
+            .with("v", v)
+            .with("master", &p.master)
+            .with("job", &p.job)
+            .with("history", &p.history)
+            .with("duplicate_of", &p.duplicate_of)
+            .with("ceiling", &p.ceiling)
             .with("grade", &grade::describe(&v.params))
             .with("parent_url", &parent_url),
     )
@@ -163,9 +143,10 @@ pub async fn picture(
     let (id, which) = path.into_inner();
     let which =
         Picture::parse(&which).ok_or_else(|| AppError::NotFound("no such picture".into()))?;
-    let st = state.clone();
-    let bytes = web::block(move || pictures::picture(&st.pool, &st.blobs, &st.settings, id, which))
-        .await??;
+    let (st, ws) = (state.clone(), user.workspace);
+    let bytes =
+        web::block(move || pictures::picture(&st.pool, &st.blobs, &st.settings, ws, id, which))
+            .await??;
     Ok(image_response(bytes))
 }
 
@@ -176,15 +157,13 @@ pub async fn download(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let id = path.into_inner();
+    let (id, ws) = (path.into_inner(), user.workspace);
     let st = state.clone();
-    let (code, bytes) = web::block(move || -> Result<_, AppError> {
-        let code = st.pool.run(|c| variants::find(c, id).map_err(AppError::from))?.code;
-        Ok((code, pictures::picture(&st.pool, &st.blobs, &st.settings, id, Picture::Result)?))
-    })
-    .await??;
+    let (filename, bytes) =
+        web::block(move || variant_pages::download(&st.pool, &st.blobs, &st.settings, ws, id))
+            .await??;
     Ok(HttpResponse::Ok()
         .content_type("image/png")
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{code}.png\"")))
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{filename}\"")))
         .body(bytes))
 }

@@ -5,6 +5,7 @@ use std::str::FromStr;
 use crate::db::ad_mappings::{self, AdMapping, NewAdMapping};
 use crate::db::creative_days::{self, Creative};
 use crate::db::performance_rows::{self, UnmappedAd};
+use crate::db::workspaces::WorkspaceId;
 use crate::db::{DbConn, masters, variants};
 
 /// What an ad is mapped to: a master itself, or one of its variants.
@@ -43,7 +44,7 @@ pub enum AdMappingError {
     Platform(#[from] analytics::import::UnknownPlatformName),
     #[error("the ad ID must be 1–100 characters")]
     BadAdId,
-    /// The master or variant does not exist.
+    /// The master, variant or mapped ad does not exist in the caller's workspace.
     #[error("no such {0}")]
     NoTarget(&'static str),
     /// The database failed.
@@ -51,9 +52,11 @@ pub enum AdMappingError {
     Db(#[from] diesel::result::Error),
 }
 
-/// Maps `(platform, ad_id)` to `target` by hand, replacing any earlier mapping.
+/// Maps `(platform, ad_id)` to `target` of workspace `ws` by hand, replacing an earlier mapping of
+/// the same workspace. An ad that another workspace has mapped is not this workspace's to move.
 pub fn map_manually(
     conn: &mut DbConn<'_>,
+    ws: WorkspaceId,
     platform: &str,
     ad_id: &str,
     target: MapTarget,
@@ -64,14 +67,24 @@ pub fn map_manually(
     if ad_id.is_empty() || ad_id.chars().count() > 100 {
         return Err(AdMappingError::BadAdId);
     }
-    let (master_id, variant_id) = match target {
-        MapTarget::Master(id) => (exists_master(conn, id)?, None),
-        MapTarget::Variant(id) => {
-            let master = ad_mappings::master_of_variant(conn, id)?
-                .ok_or(AdMappingError::NoTarget("variant"))?;
-            (master, Some(id))
+    let missing = |what: &'static str| {
+        move |e: diesel::result::Error| match e {
+            diesel::result::Error::NotFound => AdMappingError::NoTarget(what),
+            e => e.into(),
         }
     };
+    let (master_id, variant_id) = match target {
+        MapTarget::Master(id) => {
+            (masters::find_in(conn, ws, id).map_err(missing("master"))?.id, None)
+        }
+        MapTarget::Variant(id) => {
+            let v = variants::find_in(conn, ws, id).map_err(missing("variant"))?;
+            (v.master_id, Some(id))
+        }
+    };
+    if ad_mappings::owner(conn, platform.as_str(), ad_id)?.is_some_and(|owner| owner != ws.0) {
+        return Err(AdMappingError::NoTarget("ad"));
+    }
     let new = NewAdMapping {
         platform: platform.as_str(),
         ad_id,
@@ -90,14 +103,6 @@ pub fn map_manually(
     })
 }
 
-fn exists_master(conn: &mut DbConn<'_>, id: i32) -> Result<i32, AdMappingError> {
-    match masters::find(conn, id) {
-        Ok(m) => Ok(m.id),
-        Err(diesel::result::Error::NotFound) => Err(AdMappingError::NoTarget("master")),
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// One choice in the mapping form.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TargetOption {
@@ -107,10 +112,13 @@ pub struct TargetOption {
     pub label: String,
 }
 
-/// Every master and each of its variants, as form choices.
-pub fn target_options(conn: &mut DbConn<'_>) -> Result<Vec<TargetOption>, AdMappingError> {
+/// Every master of workspace `ws` and each of its variants, as form choices.
+pub fn target_options(
+    conn: &mut DbConn<'_>,
+    ws: WorkspaceId,
+) -> Result<Vec<TargetOption>, AdMappingError> {
     let mut out = Vec::new();
-    for m in masters::list(conn)? {
+    for m in masters::list_in(conn, ws)? {
         out.push(TargetOption { value: format!("master:{}", m.id), label: m.name.clone() });
         for v in variants::for_master(conn, m.id)? {
             out.push(TargetOption {
@@ -122,7 +130,12 @@ pub fn target_options(conn: &mut DbConn<'_>) -> Result<Vec<TargetOption>, AdMapp
     Ok(out)
 }
 
-/// Ads with stored rows and no mapping.
-pub fn unmapped(conn: &mut DbConn<'_>) -> Result<Vec<UnmappedAd>, AdMappingError> {
-    Ok(performance_rows::unmapped_ads(conn)?)
+/// Ads with rows that imports of workspace `ws` stored, and no mapping.
+pub fn unmapped(conn: &mut DbConn<'_>, ws: WorkspaceId) -> Result<Vec<UnmappedAd>, AdMappingError> {
+    Ok(performance_rows::unmapped_ads(conn, ws)?)
+}
+
+/// The mappings of workspace `ws`.
+pub fn list(conn: &mut DbConn<'_>, ws: WorkspaceId) -> Result<Vec<AdMapping>, AdMappingError> {
+    Ok(ad_mappings::list_in(conn, ws)?)
 }

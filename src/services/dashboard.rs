@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 
 use crate::db::schema::{experiments, imports, masters, performance_rows, variants};
+use crate::db::workspaces::WorkspaceId;
 use crate::db::{DbConn, audit_log};
 use crate::db_run;
 
@@ -27,27 +28,41 @@ pub struct Overview {
     pub recent: Vec<audit_log::AuditEntry>,
 }
 
-/// Reads the overview in one connection.
-pub fn overview(conn: &mut DbConn<'_>) -> QueryResult<Overview> {
+/// Reads the overview of workspace `ws` in one connection. Performance rows count when an import
+/// of `ws` wrote them last.
+pub fn overview(conn: &mut DbConn<'_>, ws: WorkspaceId) -> QueryResult<Overview> {
     let (masters, variants, in_review, approved, imports, performance_rows, experiments) =
         db_run!(conn, |c| {
+            let in_ws = || masters::workspace_id.eq(ws.0);
+            let variants_in = || variants::table.inner_join(masters::table).filter(in_ws());
             (
-                masters::table.count().get_result::<i64>(c)?,
-                variants::table.count().get_result::<i64>(c)?,
-                variants::table
+                masters::table.filter(in_ws()).count().get_result::<i64>(c)?,
+                variants_in().count().get_result::<i64>(c)?,
+                variants_in()
                     .filter(variants::status.eq("in_review"))
                     .count()
                     .get_result::<i64>(c)?,
-                variants::table
+                variants_in()
                     .filter(variants::status.eq("approved"))
                     .count()
                     .get_result::<i64>(c)?,
-                imports::table.count().get_result::<i64>(c)?,
-                performance_rows::table.count().get_result::<i64>(c)?,
-                experiments::table.count().get_result::<i64>(c)?,
+                imports::table
+                    .filter(imports::workspace_id.eq(ws.0))
+                    .count()
+                    .get_result::<i64>(c)?,
+                performance_rows::table
+                    .inner_join(imports::table)
+                    .filter(imports::workspace_id.eq(ws.0))
+                    .count()
+                    .get_result::<i64>(c)?,
+                experiments::table
+                    .inner_join(masters::table)
+                    .filter(in_ws())
+                    .count()
+                    .get_result::<i64>(c)?,
             )
         });
-    let recent = audit_log::recent(conn, 10)?;
+    let recent = audit_log::recent_in(conn, ws, 10)?;
     Ok(Overview {
         masters,
         variants,

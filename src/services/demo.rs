@@ -19,6 +19,7 @@ use crate::blobs::BlobStore;
 use crate::config::Settings;
 use crate::db::demo_records::{self, DemoRecordKind};
 use crate::db::schema::{masters, users};
+use crate::db::workspaces::WorkspaceId;
 use crate::db::{DbError, DbPool};
 use crate::db_run;
 use crate::jobs::{WorkerContext, WorkerError, process_one};
@@ -177,12 +178,13 @@ pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, 
         db_run!(c, |c| users::table
             .filter(users::role.eq("admin"))
             .order(users::id)
-            .select(users::id)
-            .first::<i32>(c)
+            .select((users::id, users::workspace_id))
+            .first::<(i32, i32)>(c)
             .optional())
         .map_err(DemoError::from)
     })?;
-    let admin = admin.ok_or(DemoError::NoAdmin)?;
+    // The demo lives in its admin's workspace (the default one, for the admin `make run` makes).
+    let (admin, ws) = admin.map(|(id, ws)| (id, WorkspaceId(ws))).ok_or(DemoError::NoAdmin)?;
 
     let master = pool.run(|c| {
         master_service::create(
@@ -195,6 +197,7 @@ pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, 
                 source_prompt: "espresso cup on a wooden table, warm light, top-down".into(),
                 image: MASTER_PHOTO.to_vec(),
             },
+            ws,
             Some(admin),
         )
         .map_err(DemoError::from)
@@ -223,7 +226,7 @@ pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, 
             reference: edit.reference.map(<[u8]>::to_vec),
         };
         let created = pool.run(|c| {
-            variants::create(c, blobs, settings, &input, Some(admin)).map_err(DemoError::from)
+            variants::create(c, blobs, settings, &input, ws, Some(admin)).map_err(DemoError::from)
         })?;
         // Render with the real engine, the same code the workers run (in-process workers may
         // pick the job up first; then this waits for them).
@@ -234,9 +237,10 @@ pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, 
         // so four eyes is waived here whatever `review.allow_self_approval` says.
         let one_person = crate::config::ReviewSettings { allow_self_approval: true };
         pool.run(|c| {
-            review::submit(c, rendered.id, admin, "Demo: ready for review.")?;
+            review::submit(c, ws, rendered.id, admin, "Demo: ready for review.")?;
             review::decide(
                 c,
+                ws,
                 rendered.id,
                 admin,
                 review::Decision::Approve,
@@ -268,6 +272,7 @@ pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, 
                 sha256: sha256.clone(),
                 filename: DEMO_IMPORT_FILENAME.into(),
                 user_id: Some(admin),
+                workspace: ws,
             },
             &|_, _| {},
         )?;
@@ -278,6 +283,7 @@ pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, 
         pool.run(|c| {
             ad_mapping::map_manually(
                 c,
+                ws,
                 "meta",
                 &ad_id(0, k),
                 ad_mapping::MapTarget::Master(master.id),
@@ -309,7 +315,7 @@ pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, 
         created_by: Some(admin),
     };
     let experiment =
-        pool.run(|c| experiments::create_experiment(c, spec).map_err(DemoError::from))?;
+        pool.run(|c| experiments::create_experiment(c, ws, spec).map_err(DemoError::from))?;
     Ok(DemoSummary { master_id: master.id, variant_ids, experiment_id: experiment.id, rows })
 }
 

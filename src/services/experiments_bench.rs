@@ -10,6 +10,7 @@ use diesel::RunQueryDsl;
 use diesel::connection::SimpleConnection;
 
 use crate::db::creative_days;
+use crate::db::workspaces::WorkspaceId;
 use crate::db::{DbConn, DbPool};
 use crate::services::experiments::{self, ArmSpec, NewExperimentSpec};
 
@@ -29,6 +30,9 @@ pub struct ResultsBench {
     /// chart days' per-ad sums), the statistics, the charts and the template render.
     pub pages: Vec<Duration>,
 }
+
+/// The workspace `seed_sqlite` puts its master into.
+const BENCH_WORKSPACE: WorkspaceId = WorkspaceId(1);
 
 /// Fills an empty SQLite database with one master, `arms − 1` approved controlled variants, `ads` ads
 /// spread over the arms and `days` days of rows per ad, in SQL (a recursive CTE), so 1M rows take seconds.
@@ -97,7 +101,7 @@ pub fn bench_results(iterations: usize) -> anyhow::Result<ResultsBench> {
                 .collect(),
             created_by: None,
         };
-        Ok(experiments::create_experiment(c, spec)?)
+        Ok(experiments::create_experiment(c, BENCH_WORKSPACE, spec)?)
     })?;
     let rows: i64 = pool.run(|c| -> anyhow::Result<i64> {
         let DbConn::Sqlite(c) = c else { anyhow::bail!("SQLite only") };
@@ -119,7 +123,7 @@ pub fn bench_results(iterations: usize) -> anyhow::Result<ResultsBench> {
     let tera = crate::web::render::load_templates()?;
     let page = || -> anyhow::Result<Duration> {
         let t = Instant::now();
-        let results = pool.run(|c| experiments::results(c, experiment.id))?;
+        let results = pool.run(|c| experiments::results(c, BENCH_WORKSPACE, experiment.id))?;
         let mut ctx = tera::Context::new();
         ctx.insert("r", &results);
         ctx.insert("csrf_token", "bench");

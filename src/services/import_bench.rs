@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use analytics::import::ImportOptions;
 
-use crate::db::DbPool;
+use crate::db::{DbPool, workspaces};
 use crate::services::imports;
 
 /// Timings of one run.
@@ -95,9 +95,10 @@ pub fn run(rows: usize, database_url: Option<&str>) -> Result<ImportBench, Bench
         .unwrap_or_else(|| dir.path().join("bench.sqlite3").to_string_lossy().into_owned());
     let pool = DbPool::open(&url, 1)?;
     pool.migrate()?;
+    let ws = pool.run(|c| workspaces::default(c).map_err(crate::db::DbError::from))?;
     let import = || -> Result<Duration, BenchError> {
         let t = Instant::now();
-        pool.run(|c| imports::import_file(c, &path, &opts, "meta.csv", None))?;
+        pool.run(|c| imports::import_file(c, &path, &opts, "meta.csv", ws, None))?;
         Ok(t.elapsed())
     };
     let store = import()?;

@@ -5,6 +5,7 @@
 use analytics::import::{ColumnMapping, Field, ImportOptions};
 
 use crate::db::jobs::{self, Job, JobKind, JobStatus};
+use crate::db::workspaces::WorkspaceId;
 use crate::db::{DbConn, DbError};
 use crate::services::imports::{StoreMeta, platform_choice};
 
@@ -52,12 +53,13 @@ impl ImportJob {
         options(&self.platform, &self.mapping)
     }
 
-    /// File identity and user, for the store.
-    pub fn meta(&self) -> StoreMeta {
+    /// File identity, user and workspace (the job's), for the store.
+    pub fn meta(&self, workspace: WorkspaceId) -> StoreMeta {
         StoreMeta {
             sha256: self.sha256.clone(),
             filename: self.filename.clone(),
             user_id: self.user_id,
+            workspace,
         }
     }
 }
@@ -124,16 +126,24 @@ pub enum ImportProgress {
     },
 }
 
-/// Validates the choices and enqueues the import; returns the job id.
-pub fn start(conn: &mut DbConn<'_>, job: &ImportJob) -> Result<i32, ImportJobError> {
+/// Validates the choices and enqueues the import into workspace `ws`; returns the job id.
+pub fn start(
+    conn: &mut DbConn<'_>,
+    ws: WorkspaceId,
+    job: &ImportJob,
+) -> Result<i32, ImportJobError> {
     job.options()?;
     let payload = serde_json::to_string(job).map_err(|e| ImportJobError::Invalid(e.to_string()))?;
-    Ok(jobs::enqueue(conn, JobKind::Import, &payload)?.id)
+    Ok(jobs::enqueue(conn, JobKind::Import, &payload, ws)?.id)
 }
 
-/// The progress of import job `id`.
-pub fn progress(conn: &mut DbConn<'_>, id: i32) -> Result<ImportProgress, ImportJobError> {
-    let job = jobs::find(conn, id)?;
+/// The progress of import job `id` of workspace `ws`.
+pub fn progress(
+    conn: &mut DbConn<'_>,
+    ws: WorkspaceId,
+    id: i32,
+) -> Result<ImportProgress, ImportJobError> {
+    let job = jobs::find_in(conn, ws, id)?;
     if JobKind::parse(&job.kind) != Some(JobKind::Import) {
         return Err(ImportJobError::NotFound);
     }

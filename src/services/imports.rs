@@ -14,7 +14,8 @@ use analytics::import::{self as parser, AdRef, ImportOptions, ParsedImport, Plat
 
 use super::import_store::RowWriter;
 pub use super::import_store::import_reader;
-use crate::db::imports::Import;
+use crate::db::imports::{self, Import};
+use crate::db::workspaces::WorkspaceId;
 use crate::db::{DbConn, DbError, ad_mappings, creative_days};
 
 /// Why an import failed. Nothing is written when any of these is returned.
@@ -43,6 +44,8 @@ pub struct StoreMeta {
     pub filename: String,
     /// The importing user (none from the CLI).
     pub user_id: Option<i32>,
+    /// The workspace the import belongs to: its history, unmapped ads and code mappings.
+    pub workspace: WorkspaceId,
 }
 
 /// What [`store`] did.
@@ -52,6 +55,11 @@ pub struct StoreOutcome {
     pub import: Import,
     /// Ads newly mapped to a variant through a code in their name.
     pub mapped_by_code: usize,
+}
+
+/// The imports of workspace `ws`, newest first.
+pub fn history(conn: &mut DbConn<'_>, ws: WorkspaceId) -> Result<Vec<Import>, ImportServiceError> {
+    Ok(imports::list_in(conn, ws)?)
 }
 
 /// Parses `bytes` with `opts` (blocking: polars).
@@ -71,10 +79,11 @@ pub fn platform_choice(name: &str) -> Result<Option<Platform>, parser::UnknownPl
 /// in their name.
 pub fn fill_unmapped(
     conn: &mut DbConn<'_>,
+    ws: WorkspaceId,
     parsed: &mut ParsedImport,
 ) -> Result<(), ImportServiceError> {
     let mapped: HashSet<String> =
-        ad_mappings::mapped_ad_ids(conn, parsed.platform.as_str())?.into_iter().collect();
+        ad_mappings::mapped_ad_ids(conn, ws, parsed.platform.as_str())?.into_iter().collect();
     parsed.fill_unmapped(|ad| ad.variant_code.is_some() || mapped.contains(ad.ad_id));
     Ok(())
 }
@@ -137,21 +146,24 @@ pub fn import_file(
     path: &Path,
     opts: &ImportOptions,
     filename: &str,
+    workspace: WorkspaceId,
     user_id: Option<i32>,
 ) -> Result<(Scanned, StoreOutcome), ImportServiceError> {
     let file = std::fs::File::open(path).map_err(parser::ImportError::Read)?;
     let size = file.metadata().ok().map(|m| m.len());
-    let meta = StoreMeta { sha256: String::new(), filename: filename.to_owned(), user_id };
+    let meta =
+        StoreMeta { sha256: String::new(), filename: filename.to_owned(), user_id, workspace };
     import_reader(conn, file, size, opts, &meta, &|_, _| {})
 }
 
 /// Fills `summary.unmapped_ads` of a scanned file, as [`fill_unmapped`] does for a parsed one.
 pub fn fill_unmapped_scanned(
     conn: &mut DbConn<'_>,
+    ws: WorkspaceId,
     scanned: &mut Scanned,
 ) -> Result<(), ImportServiceError> {
     let mapped: HashSet<String> =
-        ad_mappings::mapped_ad_ids(conn, scanned.platform.as_str())?.into_iter().collect();
+        ad_mappings::mapped_ad_ids(conn, ws, scanned.platform.as_str())?.into_iter().collect();
     scanned.fill_unmapped(|ad| ad.variant_code.is_some() || mapped.contains(ad.ad_id));
     Ok(())
 }
@@ -169,9 +181,11 @@ pub(crate) fn refresh_rollup(
     Ok(())
 }
 
-/// Maps every ad whose name carries the code of an existing variant, unless already mapped.
+/// Maps every ad whose name carries the code of an existing variant of workspace `ws`, unless
+/// already mapped.
 pub(crate) fn map_codes(
     conn: &mut DbConn<'_>,
+    ws: WorkspaceId,
     platform: Platform,
     ads: &[AdRef<'_>],
 ) -> Result<usize, ImportServiceError> {
@@ -180,7 +194,7 @@ pub(crate) fn map_codes(
     let mut mapped = 0;
     for ad in ads {
         let Some(code) = ad.variant_code else { continue };
-        let Some((variant_id, master_id)) = ad_mappings::variant_by_code(conn, code)? else {
+        let Some((variant_id, master_id)) = ad_mappings::variant_by_code(conn, ws, code)? else {
             continue;
         };
         let new = ad_mappings::NewAdMapping {

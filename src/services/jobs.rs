@@ -9,7 +9,8 @@ use inpaint::{InpaintOptions, Inpainter};
 use crate::blobs::{BlobError, BlobId, BlobStore};
 use crate::config::Settings;
 use crate::db::variants::{AuditUpdate, Variant};
-use crate::db::{DbConn, DbError, variants};
+use crate::db::workspaces::WorkspaceId;
+use crate::db::{DbConn, DbError, masters, variants};
 use crate::services::audit::{self, Audit, Tolerance};
 use crate::services::composite;
 use crate::services::engine_limits::{self, LimitError};
@@ -93,7 +94,9 @@ pub fn render(
         Some(p) => ParentRef::Variant(p),
         None => ParentRef::Master(v.master_id),
     };
-    let parent = load_parent(conn, blobs, settings, parent_ref)?.image;
+    // A worker serves every workspace; the variant's own is the one its parent lives in.
+    let ws = WorkspaceId(masters::find(conn, v.master_id)?.workspace_id);
+    let parent = load_parent(conn, blobs, settings, ws, parent_ref)?.image;
     let limits = imaging::limits(settings);
     let mask = inpaint::load_mask(&blobs.get(&BlobId::parse(&v.mask_sha)?)?, &limits)?;
     progress(0.1);

@@ -4,11 +4,12 @@ use std::collections::{HashMap, VecDeque};
 
 use std::sync::Arc;
 
-use crate::blobs::{BlobError, BlobStore};
+use crate::blobs::{BlobError, BlobId, BlobStore};
 use crate::config::Settings;
 use crate::db::masters::{Master, NewMaster};
 use crate::db::variants::Variant;
-use crate::db::{DbConn, DbError, audit_log, master_variables, masters, variants, workspaces};
+use crate::db::workspaces::WorkspaceId;
+use crate::db::{DbConn, DbError, DbPool, audit_log, master_variables, masters, variants};
 use crate::services::imaging::{self, ImagingError};
 
 /// Errors while creating or reading masters.
@@ -20,6 +21,9 @@ pub enum MasterError {
     /// The image was refused (format, size, corrupt).
     #[error("image refused: {0}")]
     Image(#[from] ImagingError),
+    /// No picture of that name (`image` and `thumb` exist).
+    #[error("no such picture")]
+    NoSuchPicture,
     /// Storing the image failed.
     #[error(transparent)]
     Blob(#[from] BlobError),
@@ -47,15 +51,13 @@ pub struct MasterInput {
     pub image: Vec<u8>,
 }
 
-/// The default workspace every master lands in until workspaces get their own pages.
-pub const DEFAULT_WORKSPACE: (&str, &str) = ("default", "Default");
-
-/// Decodes, thumbnails and stores an upload, then records the master.
+/// Decodes, thumbnails and stores an upload, then records the master in the creator's workspace.
 pub fn create(
     conn: &mut DbConn<'_>,
     blobs: &Arc<dyn BlobStore>,
     settings: &Settings,
     input: &MasterInput,
+    ws: WorkspaceId,
     user_id: Option<i32>,
 ) -> Result<Master, MasterError> {
     let name = input.name.trim();
@@ -76,11 +78,10 @@ pub fn create(
     let thumb_sha = blobs.put(&imaging::thumbnail(&img)?)?;
     let dim = |v: u32| i32::try_from(v).map_err(|_| MasterError::Invalid("image too large".into()));
     conn.transaction(|tx| {
-        let ws = workspaces::ensure(tx, DEFAULT_WORKSPACE.0, DEFAULT_WORKSPACE.1)?;
         let master = masters::insert(
             tx,
             &NewMaster {
-                workspace_id: ws.id,
+                workspace_id: ws.0,
                 name,
                 source_model: input.source_model.trim(),
                 source_prompt: input.source_prompt.trim(),
@@ -125,9 +126,36 @@ pub struct Lineage {
     pub hidden: usize,
 }
 
-/// Loads a master's lineage tree.
-pub fn lineage(conn: &mut DbConn<'_>, master_id: i32) -> Result<Lineage, MasterError> {
-    let master = masters::find(conn, master_id)?;
+/// The masters of workspace `ws`, newest first.
+pub fn list(conn: &mut DbConn<'_>, ws: WorkspaceId) -> Result<Vec<Master>, MasterError> {
+    Ok(masters::list_in(conn, ws)?)
+}
+
+/// The stored bytes of a master's `image` or `thumb`; the blob is read after the connection is
+/// returned to the pool.
+pub fn picture(
+    pool: &DbPool,
+    blobs: &Arc<dyn BlobStore>,
+    ws: WorkspaceId,
+    id: i32,
+    which: &str,
+) -> Result<Vec<u8>, MasterError> {
+    let m = pool.run(|c| masters::find_in(c, ws, id).map_err(MasterError::from))?;
+    let sha = match which {
+        "image" => m.image_sha,
+        "thumb" => m.thumb_sha,
+        _ => return Err(MasterError::NoSuchPicture),
+    };
+    Ok(blobs.get(&BlobId::parse(&sha)?)?)
+}
+
+/// Loads the lineage tree of a master of workspace `ws`.
+pub fn lineage(
+    conn: &mut DbConn<'_>,
+    ws: WorkspaceId,
+    master_id: i32,
+) -> Result<Lineage, MasterError> {
+    let master = masters::find_in(conn, ws, master_id)?;
     let variables = master_variables::list(conn, master_id)?;
     let all = variants::for_master(conn, master_id)?;
     let count = all.len();

@@ -10,6 +10,7 @@ use crate::blobs::{BlobId, BlobStore};
 use crate::config::Settings;
 use crate::db::variant_pictures::{self, VariantPictures};
 use crate::db::variants::Variant;
+use crate::db::workspaces::WorkspaceId;
 use crate::db::{DbPool, masters, variants};
 use crate::services::imaging;
 use crate::services::variants::{Operation, Params, VariantError};
@@ -93,16 +94,19 @@ struct Located {
     derived: Option<VariantPictures>,
 }
 
-/// The PNG (or, for the parent, the stored image) bytes of one of a variant's pictures.
+/// The PNG (or, for the parent, the stored image) bytes of one of the pictures of a variant of
+/// workspace `ws`.
 pub fn picture(
     pool: &DbPool,
     blobs: &Arc<dyn BlobStore>,
     settings: &Settings,
+    ws: WorkspaceId,
     id: i32,
     which: Picture,
 ) -> Result<Vec<u8>, VariantError> {
     let found = pool.run(|c| -> Result<Located, VariantError> {
-        let variant = variants::find(c, id)?;
+        let variant = variants::find_in(c, ws, id)?;
+        // The parent belongs to the same master, hence to `ws`.
         let parent_sha = match variant.parent_variant_id {
             Some(p) => variants::find(c, p)?.result_sha,
             None => Some(masters::find(c, variant.master_id)?.image_sha),

@@ -9,6 +9,7 @@ use crate::blobs::{BlobError, BlobId, BlobStore};
 use crate::config::ReviewSettings;
 use crate::db::mask_ceilings::{self, MaskCeiling};
 use crate::db::variants::Variant;
+use crate::db::workspaces::WorkspaceId;
 use crate::db::{DbConn, DbError, audit_log, reviews, variants};
 
 /// Errors while reviewing.
@@ -64,15 +65,33 @@ impl Decision {
     }
 }
 
-/// Sends a rendered draft to review.
+/// The review queue of a workspace.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Queue {
+    /// Variants in review, oldest first.
+    pub waiting: Vec<Variant>,
+    /// Drafts, oldest first.
+    pub drafts: Vec<Variant>,
+}
+
+/// The variants of workspace `ws` that wait for review, and its drafts.
+pub fn queue(conn: &mut DbConn<'_>, ws: WorkspaceId) -> Result<Queue, ReviewError> {
+    Ok(Queue {
+        waiting: variants::with_status_in(conn, ws, "in_review")?,
+        drafts: variants::with_status_in(conn, ws, "draft")?,
+    })
+}
+
+/// Sends a rendered draft of workspace `ws` to review.
 pub fn submit(
     conn: &mut DbConn<'_>,
+    ws: WorkspaceId,
     id: i32,
     user_id: i32,
     comment: &str,
 ) -> Result<Variant, ReviewError> {
     conn.transaction(|tx| {
-        let v = variants::find(tx, id)?;
+        let v = variants::find_in(tx, ws, id)?;
         if v.result_sha.is_none() {
             return Err(ReviewError::Conflict("the variant has not finished rendering".into()));
         }
@@ -116,9 +135,11 @@ fn check_decision(
     Ok(())
 }
 
-/// Approves a rendered variant in review, or rejects one that is a draft or in review.
+/// Approves a rendered variant of workspace `ws` in review, or rejects one that is a draft or in
+/// review.
 pub fn decide(
     conn: &mut DbConn<'_>,
+    ws: WorkspaceId,
     id: i32,
     user_id: i32,
     decision: Decision,
@@ -126,7 +147,7 @@ pub fn decide(
     rules: &ReviewSettings,
 ) -> Result<Variant, ReviewError> {
     conn.transaction(|tx| {
-        let v = variants::find(tx, id)?;
+        let v = variants::find_in(tx, ws, id)?;
         if v.result_sha.is_none() {
             return Err(ReviewError::Conflict("the variant has not finished rendering".into()));
         }

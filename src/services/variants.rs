@@ -10,6 +10,7 @@ use rand::Rng;
 use crate::blobs::{BlobError, BlobId, BlobStore};
 use crate::config::Settings;
 use crate::db::variants::{NewVariant, Variant};
+use crate::db::workspaces::WorkspaceId;
 use crate::db::{DbConn, DbError, audit_log, jobs, master_variables, masters, variants};
 use crate::services::engine_limits;
 use crate::services::grade;
@@ -291,20 +292,21 @@ pub struct ParentImage {
     pub image: RgbImage,
 }
 
-/// Loads a parent's pixels (a variant must have finished rendering).
+/// Loads the pixels of a parent in workspace `ws` (a variant must have finished rendering).
 pub fn load_parent(
     conn: &mut DbConn<'_>,
     blobs: &Arc<dyn BlobStore>,
     settings: &Settings,
+    ws: WorkspaceId,
     parent: ParentRef,
 ) -> Result<ParentImage, VariantError> {
     let (master_id, parent_variant_id, sha) = match parent {
         ParentRef::Master(id) => {
-            let m = masters::find(conn, id)?;
+            let m = masters::find_in(conn, ws, id)?;
             (m.id, None, m.image_sha)
         }
         ParentRef::Variant(id) => {
-            let v = variants::find(conn, id)?;
+            let v = variants::find_in(conn, ws, id)?;
             let sha = v.result_sha.ok_or_else(|| {
                 VariantError::NotReady(format!(
                     "variant {} has no result yet; wait for its job",
@@ -320,11 +322,13 @@ pub fn load_parent(
 }
 
 /// Validates the input, stores the mask and reference, records the variant and enqueues its job.
+/// The parent must be in workspace `ws`.
 pub fn create(
     conn: &mut DbConn<'_>,
     blobs: &Arc<dyn BlobStore>,
     settings: &Settings,
     input: &VariantInput,
+    ws: WorkspaceId,
     user_id: Option<i32>,
 ) -> Result<Created, VariantError> {
     let variable = Variable::parse(&input.variable)?;
@@ -339,7 +343,7 @@ pub fn create(
     }
     grade::check(op, &params)?;
     let limits = imaging::limits(settings);
-    let parent = load_parent(conn, blobs, settings, input.parent)?;
+    let parent = load_parent(conn, blobs, settings, ws, input.parent)?;
     let mask = inpaint::load_mask(&input.mask, &limits)?;
     inpaint::mask::validate(&parent.image, &mask)?;
     engine_limits::check_submission(settings, op, &params, &mask, input.reference.as_deref())?;
@@ -395,6 +399,7 @@ pub fn create(
             tx,
             jobs::JobKind::Variant,
             &serde_json::json!({ "variant_id": v.id }).to_string(),
+            ws,
         )?;
         variants::set_job(tx, v.id, job.id)?;
         audit_log::record(tx, user_id, "variant.create", &format!("variant:{}", v.id), &code)?;

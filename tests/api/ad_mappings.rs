@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 use liftmask::auth::Role;
-use liftmask::db::schema::{masters, variants, workspaces};
+use liftmask::db::schema::{masters, variants};
 use liftmask::db::{DbConn, DbError, ad_mappings};
 use liftmask::db_run;
 use serde_json::{Value, json};
@@ -14,14 +14,8 @@ use crate::imports::{fixture, import_file};
 /// A master with one variant coded `code`; returns (master, variant).
 fn seed_variant(c: &mut DbConn<'_>, code: &str) -> QueryResult<(i32, i32)> {
     let now = liftmask::db::now();
-    let ws: i32 = db_run!(c, |c| diesel::insert_into(workspaces::table)
-        .values((
-            workspaces::name.eq("Brand"),
-            workspaces::slug.eq("brand"),
-            workspaces::created_at.eq(now)
-        ))
-        .returning(workspaces::id)
-        .get_result(c))?;
+    // The test users' workspace, or they would not see the master.
+    let ws = liftmask::db::workspaces::default(c)?.0;
     let master: i32 = db_run!(c, |c| diesel::insert_into(masters::table)
         .values((
             masters::workspace_id.eq(ws),

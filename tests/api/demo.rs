@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use liftmask::auth::Role;
 use liftmask::db::demo_records::{self, DemoRecordKind};
 use liftmask::db::schema::{creative_days, imports, masters};
+use liftmask::db::workspaces::{self, WorkspaceId};
 use liftmask::db::{DbError, creative_days as rollup};
 use liftmask::db_run;
 use liftmask::services::demo::DemoError;
@@ -60,10 +61,15 @@ fn store(app: &TestApp, fixture: &str, filename: &str) -> (i32, String) {
         sha256: format!("{:064}", fixture.len()),
         filename: filename.into(),
         user_id: None,
+        workspace: default_workspace(app),
     };
     let stored =
         app.state.pool.run(|c| import_service::store(c, &parsed, &meta, &|_, _| {})).unwrap();
     (stored.import.id, parsed.rows[0].ad_id.to_string())
+}
+
+fn default_workspace(app: &TestApp) -> WorkspaceId {
+    app.state.pool.run(|c| workspaces::default(c).map_err(DbError::from)).unwrap()
 }
 
 fn map_to_master(app: &TestApp, platform: &str, ad_id: &str, master: i32) {
@@ -71,7 +77,8 @@ fn map_to_master(app: &TestApp, platform: &str, ad_id: &str, master: i32) {
         .pool
         .run(|c| {
             let target = ad_mapping::MapTarget::Master(master);
-            Ok::<_, DbError>(ad_mapping::map_manually(c, platform, ad_id, target))
+            let ws = workspaces::default(c)?;
+            Ok::<_, DbError>(ad_mapping::map_manually(c, ws, platform, ad_id, target))
         })
         .unwrap()
         .unwrap();

@@ -89,8 +89,10 @@ fn insert_variant(
 }
 
 fn import_id(c: &mut DbConn<'_>) -> QueryResult<i32> {
+    let ws = liftmask::db::workspaces::default(c)?.0;
     db_run!(c, |c| diesel::insert_into(imports::table)
         .values((
+            imports::workspace_id.eq(ws),
             imports::sha256.eq("0"),
             imports::platform.eq("meta"),
             imports::filename.eq("seed.csv"),

@@ -2,7 +2,9 @@
 
 use liftmask::auth::Role;
 use liftmask::db::jobs::{self, JobKind};
-use liftmask::db::{DbConn, DbError, DbPool, mask_ceilings, variant_pictures, variants};
+use liftmask::db::{
+    DbConn, DbError, DbPool, mask_ceilings, variant_pictures, variants, workspaces,
+};
 
 use crate::helpers::{SpawnOptions, TestApp, fixture_png, rect_mask, spawn_app, spawn_app_with};
 
@@ -69,7 +71,11 @@ async fn jobs_whose_worker_stops_responding_twice_fail() {
     let app = spawn_app().await;
     let pool = &app.state.pool;
     let payload = r#"{"variant_id": 999}"#;
-    let job = db(pool, |c| jobs::enqueue(c, JobKind::Variant, payload)).unwrap();
+    let job = db(pool, |c| {
+        let ws = workspaces::default(c)?;
+        jobs::enqueue(c, JobKind::Variant, payload, ws)
+    })
+    .unwrap();
     let ctx = liftmask::jobs::WorkerContext {
         pool: pool.clone(),
         blobs: app.state.blobs.clone(),
@@ -196,7 +202,8 @@ async fn the_crafted_composite_is_refused_and_cannot_take_the_server_down() {
             },
         )?;
         let payload = format!(r#"{{"variant_id": {}}}"#, v.id);
-        let job = jobs::enqueue(c, JobKind::Variant, &payload)?;
+        let ws = workspaces::default(c)?;
+        let job = jobs::enqueue(c, JobKind::Variant, &payload, ws)?;
         variants::set_job(c, v.id, job.id)?;
         Ok(job.id)
     })
@@ -217,7 +224,11 @@ async fn the_crafted_composite_is_refused_and_cannot_take_the_server_down() {
 async fn a_job_that_aborts_its_worker_fails_after_two_crashes_and_the_site_stays_up() {
     let app = spawn_app_with(SpawnOptions { workers: 1, ..Default::default() }).await;
     let pool = &app.state.pool;
-    let job = db(pool, |c| jobs::enqueue(c, JobKind::CrashTest, "{}")).unwrap();
+    let job = db(pool, |c| {
+        let ws = workspaces::default(c)?;
+        jobs::enqueue(c, JobKind::CrashTest, "{}", ws)
+    })
+    .unwrap();
     let job = settled(&app, job.id).await;
     assert_eq!((job.status.as_str(), job.crashes, job.attempts), ("failed", 2, 2), "{job:?}");
     let error = job.error.unwrap_or_default();

@@ -24,3 +24,4 @@ mod route_matrix;
 mod security;
 mod variables;
 mod variants;
+mod workspaces;

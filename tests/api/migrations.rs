@@ -27,7 +27,8 @@ async fn ads_migration_keeps_every_row_both_ways() {
     let pool = &app.state.pool;
     let snapshot = || {
         pool.run(|c| {
-            let unmapped: Vec<_> = performance_rows::unmapped_ads(c)?
+            let ws = liftmask::db::workspaces::default(c)?;
+            let unmapped: Vec<_> = performance_rows::unmapped_ads(c, ws)?
                 .into_iter()
                 .map(|a| (a.platform, a.ad_id, a.ad_name, a.rows, a.impressions))
                 .collect();

@@ -10,9 +10,9 @@ use crate::startup::AppState;
 /// `GET /api/v1/experiments`.
 pub async fn index(user: ApiUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let pool = state.pool.clone();
-    let list =
-        web::block(move || pool.run(|c| experiments::list(c).map_err(AppError::from))).await??;
+    let (pool, ws) = (state.pool.clone(), user.0.workspace);
+    let list = web::block(move || pool.run(|c| experiments::list(c, ws).map_err(AppError::from)))
+        .await??;
     Ok(HttpResponse::Ok().json(list))
 }
 
@@ -25,9 +25,9 @@ pub async fn create(
     user.require(Permission::ManageExperiments)?;
     let mut spec = super::json_body(spec)?;
     spec.created_by = Some(user.0.id);
-    let pool = state.pool.clone();
+    let (pool, ws) = (state.pool.clone(), user.0.workspace);
     let created = web::block(move || {
-        pool.run(|c| experiments::create_experiment(c, spec).map_err(AppError::from))
+        pool.run(|c| experiments::create_experiment(c, ws, spec).map_err(AppError::from))
     })
     .await??;
     Ok(HttpResponse::Created().json(created))
@@ -40,10 +40,10 @@ pub async fn show(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let id = path.into_inner();
+    let (id, ws) = (path.into_inner(), user.0.workspace);
     let pool = state.pool.clone();
     let mut results =
-        web::block(move || pool.run(|c| experiments::results(c, id).map_err(AppError::from)))
+        web::block(move || pool.run(|c| experiments::results(c, ws, id).map_err(AppError::from)))
             .await??;
     // Charts are for the page; the API carries the numbers.
     results.cumulative_svg.clear();

@@ -3,36 +3,39 @@
 use actix_web::{HttpResponse, web};
 
 use crate::auth::{ApiUser, Permission};
-use crate::db::{ad_mappings, imports};
 use crate::error::AppError;
 use crate::routes::ad_mappings::MapForm;
 use crate::services::ad_mapping::{self, MapTarget};
+use crate::services::imports;
 use crate::startup::AppState;
 
 /// `GET /api/v1/imports`: every import, newest first.
 pub async fn index(user: ApiUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let pool = state.pool.clone();
-    let all = web::block(move || pool.run(|c| imports::list(c).map_err(AppError::from))).await??;
+    let (pool, ws) = (state.pool.clone(), user.0.workspace);
+    let all =
+        web::block(move || pool.run(|c| imports::history(c, ws).map_err(AppError::from))).await??;
     Ok(HttpResponse::Ok().json(all))
 }
 
 /// `GET /api/v1/ad-mappings`: every mapping.
 pub async fn mappings(user: ApiUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let pool = state.pool.clone();
+    let (pool, ws) = (state.pool.clone(), user.0.workspace);
     let all =
-        web::block(move || pool.run(|c| ad_mappings::list(c).map_err(AppError::from))).await??;
+        web::block(move || pool.run(|c| -> Result<_, AppError> { Ok(ad_mapping::list(c, ws)?) }))
+            .await??;
     Ok(HttpResponse::Ok().json(all))
 }
 
 /// `GET /api/v1/ad-mappings/unmapped`: ads with rows but no mapping.
 pub async fn unmapped(user: ApiUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let pool = state.pool.clone();
-    let ads =
-        web::block(move || pool.run(|c| -> Result<_, AppError> { Ok(ad_mapping::unmapped(c)?) }))
-            .await??;
+    let (pool, ws) = (state.pool.clone(), user.0.workspace);
+    let ads = web::block(move || {
+        pool.run(|c| -> Result<_, AppError> { Ok(ad_mapping::unmapped(c, ws)?) })
+    })
+    .await??;
     Ok(HttpResponse::Ok().json(ads))
 }
 
@@ -48,10 +51,10 @@ pub async fn create(
         .target
         .parse()
         .map_err(|e: ad_mapping::BadTarget| AppError::BadRequest(e.to_string()))?;
-    let pool = state.pool.clone();
+    let (pool, ws) = (state.pool.clone(), user.0.workspace);
     let mapping = web::block(move || {
         pool.run(|c| -> Result<_, AppError> {
-            Ok(ad_mapping::map_manually(c, &body.platform, &body.ad_id, target)?)
+            Ok(ad_mapping::map_manually(c, ws, &body.platform, &body.ad_id, target)?)
         })
     })
     .await??;

@@ -3,9 +3,8 @@
 use actix_web::{HttpResponse, web};
 
 use crate::auth::{ApiUser, Permission};
-use crate::db::jobs;
 use crate::error::AppError;
-use crate::routes::jobs::job_json;
+use crate::services::job_status;
 use crate::startup::AppState;
 
 /// `{id, status: queued|running|done|failed, progress, error, attempts}`.
@@ -15,8 +14,9 @@ pub async fn show(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let id = path.into_inner();
+    let (id, ws) = (path.into_inner(), user.0.workspace);
     let pool = state.pool.clone();
-    let job = web::block(move || pool.run(|c| jobs::find(c, id).map_err(AppError::from))).await??;
-    Ok(HttpResponse::Ok().json(job_json(&job)))
+    let job = web::block(move || pool.run(|c| job_status::find(c, ws, id).map_err(AppError::from)))
+        .await??;
+    Ok(HttpResponse::Ok().json(job))
 }

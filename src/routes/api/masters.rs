@@ -19,10 +19,10 @@ pub async fn create(
     user.require(Permission::EditCreative)?;
     let input = master_input(read_fields(payload, state.settings.max_upload_bytes).await?)?;
     let st = state.clone();
-    let uid = user.0.id;
+    let (uid, ws) = (user.0.id, user.0.workspace);
     let m = web::block(move || {
         st.pool.run(|c| {
-            svc::create(c, &st.blobs, &st.settings, &input, Some(uid)).map_err(AppError::from)
+            svc::create(c, &st.blobs, &st.settings, &input, ws, Some(uid)).map_err(AppError::from)
         })
     })
     .await??;
@@ -37,9 +37,9 @@ pub async fn tree(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let id = path.into_inner();
+    let (id, ws) = (path.into_inner(), user.0.workspace);
     let pool = state.pool.clone();
     let lineage =
-        web::block(move || pool.run(|c| svc::lineage(c, id).map_err(AppError::from))).await??;
+        web::block(move || pool.run(|c| svc::lineage(c, ws, id).map_err(AppError::from))).await??;
     Ok(HttpResponse::Ok().json(lineage))
 }

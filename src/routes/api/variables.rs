@@ -16,9 +16,9 @@ pub async fn index(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let metric = query.metric()?;
-    let pool = state.pool.clone();
+    let (pool, ws) = (state.pool.clone(), user.0.workspace);
     let rows = web::block(move || {
-        pool.run(|c| attribution::leaderboard(c, metric).map_err(AppError::from))
+        pool.run(|c| attribution::leaderboard(c, ws, metric).map_err(AppError::from))
     })
     .await??;
     Ok(HttpResponse::Ok().json(rows))

@@ -5,11 +5,11 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use crate::auth::{ApiUser, Permission};
-use crate::db::variants::{self, Variant};
 use crate::error::AppError;
 use crate::routes::variants::variant_input;
 use crate::services::pictures::{self, Picture};
 use crate::services::review::{self, Decision};
+use crate::services::variant_pages::{self, variant_json};
 use crate::services::variants as svc;
 use crate::startup::AppState;
 use crate::web::multipart::read_fields;
@@ -22,37 +22,6 @@ pub struct ReviewBody {
     comment: String,
 }
 
-/// The public JSON shape of a variant.
-pub fn variant_json(v: &Variant, duplicate_of: Option<i32>) -> serde_json::Value {
-    let (parent_kind, parent_id) = match v.parent_variant_id {
-        Some(p) => ("variant", p),
-        None => ("master", v.master_id),
-    };
-    serde_json::json!({
-        "id": v.id,
-        "master_id": v.master_id,
-        "parent_kind": parent_kind,
-        "parent_id": parent_id,
-        "code": v.code,
-        "variable": v.variable,
-        "value": v.value,
-        "operation": v.operation,
-        "params": serde_json::from_str::<serde_json::Value>(&v.params).unwrap_or(serde_json::Value::Null),
-        "status": v.status,
-        "job_id": v.job_id,
-        "duplicate_of": duplicate_of,
-        "ready": v.result_sha.is_some(),
-        "audit": {
-            "changed_outside_mask_px": v.changed_outside_mask_px,
-            "changed_fraction": v.changed_fraction,
-            "mask_fraction": v.mask_fraction,
-            "delta_e": v.delta_e,
-            "controlled": v.controlled,
-            "note": v.audit_note,
-        },
-    })
-}
-
 /// `POST /api/v1/variants` (multipart): returns `{id, job_id, code, duplicate_of, warnings}`.
 pub async fn create(
     user: ApiUser,
@@ -62,10 +31,10 @@ pub async fn create(
     user.require(Permission::EditCreative)?;
     let input = variant_input(read_fields(payload, state.settings.max_upload_bytes).await?)?;
     let st = state.clone();
-    let uid = user.0.id;
+    let (uid, ws) = (user.0.id, user.0.workspace);
     let created = web::block(move || {
         st.pool.run(|c| {
-            svc::create(c, &st.blobs, &st.settings, &input, Some(uid)).map_err(AppError::from)
+            svc::create(c, &st.blobs, &st.settings, &input, ws, Some(uid)).map_err(AppError::from)
         })
     })
     .await??;
@@ -85,17 +54,13 @@ pub async fn show(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let id = path.into_inner();
+    let (id, ws) = (path.into_inner(), user.0.workspace);
     let pool = state.pool.clone();
-    let (v, dup) = web::block(move || {
-        pool.run(|c| -> Result<_, AppError> {
-            let v = variants::find(c, id)?;
-            let dup = variants::duplicate_of(c, &v)?;
-            Ok((v, dup))
-        })
+    let json = web::block(move || {
+        pool.run(|c| variant_pages::api_view(c, ws, id).map_err(AppError::from))
     })
     .await??;
-    Ok(HttpResponse::Ok().json(variant_json(&v, dup)))
+    Ok(HttpResponse::Ok().json(json))
 }
 
 /// `GET /api/v1/variants/{id}/image`: the result PNG.
@@ -105,10 +70,10 @@ pub async fn image(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let id = path.into_inner();
+    let (id, ws) = (path.into_inner(), user.0.workspace);
     let st = state.clone();
     let bytes = web::block(move || {
-        pictures::picture(&st.pool, &st.blobs, &st.settings, id, Picture::Result)
+        pictures::picture(&st.pool, &st.blobs, &st.settings, ws, id, Picture::Result)
     })
     .await??;
     Ok(HttpResponse::Ok().content_type("image/png").body(bytes))
@@ -126,10 +91,10 @@ pub async fn review(
     let body = super::json_body(body)?;
     let decision = Decision::parse(&body.decision)?;
     let (pool, settings) = (state.pool.clone(), state.settings.clone());
-    let uid = user.0.id;
+    let (uid, ws) = (user.0.id, user.0.workspace);
     let v = web::block(move || {
         pool.run(|c| {
-            review::decide(c, id, uid, decision, &body.comment, &settings.review)
+            review::decide(c, ws, id, uid, decision, &body.comment, &settings.review)
                 .map_err(AppError::from)
         })
     })
@@ -156,9 +121,9 @@ pub async fn submit(
     let id = path.into_inner();
     let comment = body.map(|b| b.into_inner().comment).unwrap_or_default();
     let pool = state.pool.clone();
-    let uid = user.0.id;
+    let (uid, ws) = (user.0.id, user.0.workspace);
     let v = web::block(move || {
-        pool.run(|c| review::submit(c, id, uid, &comment).map_err(AppError::from))
+        pool.run(|c| review::submit(c, ws, id, uid, &comment).map_err(AppError::from))
     })
     .await??;
     Ok(HttpResponse::Ok().json(variant_json(&v, None)))

@@ -145,6 +145,7 @@ mod tests {
             role: "viewer".into(),
             disabled,
             created_at: crate::db::now(),
+            workspace_id: 1,
         }
     }
 

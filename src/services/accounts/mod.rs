@@ -7,7 +7,9 @@ mod overview;
 mod passwords;
 mod tokens;
 
-pub use admin::{change_role, list_users, set_disabled, set_disabled_by_email};
+pub use admin::{
+    UsersPage, WorkspaceChoice, change_role, list_users, set_disabled, set_disabled_by_email,
+};
 pub use login::{LoginAttempt, LoginOk, end_all_sessions, login, logout, session_user};
 pub use overview::{AccountOverview, SessionView, TokenScope, TokenView, overview};
 pub use passwords::{NewPassword, PasswordReset, change_password, reset_password};
@@ -56,6 +58,12 @@ pub enum AccountError {
     /// A token's name or expiry is out of range.
     #[error("{0}")]
     InvalidToken(String),
+    /// No workspace with this id.
+    #[error("no workspace #{0}")]
+    NoSuchWorkspace(i32),
+    /// A new workspace's name is empty, too long, or already taken.
+    #[error("{0}")]
+    InvalidWorkspace(String),
     /// An admin action on oneself that would lock the admin out.
     #[error("{0}")]
     SelfLockout(String),
@@ -80,7 +88,8 @@ impl From<AccountError> for crate::error::AppError {
             AccountError::InvalidEmail(_)
             | AccountError::WeakPassword
             | AccountError::PasswordMismatch
-            | AccountError::InvalidToken(_) => AppError::BadRequest(e.to_string()),
+            | AccountError::InvalidToken(_)
+            | AccountError::InvalidWorkspace(_) => AppError::BadRequest(e.to_string()),
             AccountError::WrongCurrentPassword => AppError::Forbidden(e.to_string()),
             AccountError::EmailTaken(_) | AccountError::SelfLockout(_) => {
                 AppError::Conflict(e.to_string())
@@ -88,7 +97,8 @@ impl From<AccountError> for crate::error::AppError {
             AccountError::InvalidCredentials => AppError::Unauthorized,
             AccountError::UnknownUser(_)
             | AccountError::NoSuchUser(_)
-            | AccountError::NoSuchToken(_) => AppError::NotFound(e.to_string()),
+            | AccountError::NoSuchToken(_)
+            | AccountError::NoSuchWorkspace(_) => AppError::NotFound(e.to_string()),
             AccountError::Hash(h) => AppError::internal(h),
             AccountError::Db(d) => d.into(),
         }
@@ -105,6 +115,7 @@ pub enum AccountEvent {
     PasswordChange,
     PasswordReset,
     UserCreate,
+    WorkspaceCreate,
     UserRole,
     UserDisable,
     UserEnable,
@@ -123,6 +134,7 @@ impl AccountEvent {
             AccountEvent::PasswordChange => "user.password_change",
             AccountEvent::PasswordReset => "user.password_reset",
             AccountEvent::UserCreate => "user.create",
+            AccountEvent::WorkspaceCreate => "workspace.create",
             AccountEvent::UserRole => "user.role",
             AccountEvent::UserDisable => "user.disable",
             AccountEvent::UserEnable => "user.enable",
@@ -165,23 +177,26 @@ fn check_new_password(plain: &str) -> Result<(), AccountError> {
     }
 }
 
-/// Creates a user with a hashed password, from the CLI or a test (no acting user).
+/// Creates a user with a hashed password in the default workspace, from the CLI or a test (no
+/// acting user).
 pub fn create_user(
     conn: &mut DbConn<'_>,
     email: &str,
     role: Role,
     plain_password: &str,
 ) -> Result<users::User, AccountError> {
-    create_user_as(conn, None, email, role, plain_password)
+    create_user_as(conn, None, email, role, plain_password, &WorkspaceChoice::Default)
 }
 
-/// Creates a user on behalf of `actor` (the admin who asked), recorded in the audit log.
+/// Creates a user in `workspace` on behalf of `actor` (the admin who asked), recorded in the
+/// audit log.
 pub fn create_user_as(
     conn: &mut DbConn<'_>,
     actor: Option<i32>,
     email: &str,
     role: Role,
     plain_password: &str,
+    workspace: &WorkspaceChoice,
 ) -> Result<users::User, AccountError> {
     let email = normalize_email(email)?;
     check_new_password(plain_password)?;
@@ -190,6 +205,7 @@ pub fn create_user_as(
     }
     let hash = password::hash(plain_password)?;
     conn.transaction(|tx| {
+        let ws = admin::resolve_workspace(tx, actor, workspace)?;
         let user = users::insert(
             tx,
             &users::NewUser {
@@ -197,6 +213,7 @@ pub fn create_user_as(
                 password_hash: &hash,
                 role: role.as_str(),
                 created_at: crate::db::now(),
+                workspace_id: ws.0,
             },
         )?;
         audit(tx, actor, AccountEvent::UserCreate, &user_subject(user.id), role.as_str())?;

@@ -17,6 +17,7 @@ use serde::Serialize;
 use super::reference_arm;
 use crate::db::experiment_arms;
 use crate::db::reporting::{self, VariantInfo};
+use crate::db::workspaces::WorkspaceId;
 use crate::db::{DbConn, experiments};
 use crate::services::charts;
 use crate::services::experiments::labels::arm_label;
@@ -115,17 +116,19 @@ pub struct Leaderboard {
 /// The pooled rows only (the API and the CSV).
 pub fn leaderboard(
     conn: &mut DbConn<'_>,
+    ws: WorkspaceId,
     metric: AdMetric,
 ) -> Result<Vec<VariableEffect>, ExperimentError> {
-    Ok(build(conn, metric)?.rows)
+    Ok(build(conn, ws, metric)?.rows)
 }
 
 /// Everything the page shows.
 pub fn leaderboard_page(
     conn: &mut DbConn<'_>,
+    ws: WorkspaceId,
     metric: AdMetric,
 ) -> Result<Leaderboard, ExperimentError> {
-    let mut board = build(conn, metric)?;
+    let mut board = build(conn, ws, metric)?;
     let mut by_variable: BTreeMap<&str, Vec<&VariableEffect>> = BTreeMap::new();
     for row in &board.rows {
         by_variable.entry(row.variable.as_str()).or_default().push(row);
@@ -141,14 +144,15 @@ pub fn leaderboard_page(
     Ok(board)
 }
 
-/// Every study of every experiment on `metric`.
+/// Every study of every experiment of workspace `ws` on `metric`.
 fn studies(
     conn: &mut DbConn<'_>,
+    ws: WorkspaceId,
     metric: AdMetric,
     unreplicated: &mut Vec<String>,
 ) -> Result<Vec<Study>, ExperimentError> {
     let mut out = Vec::new();
-    for experiment in experiments::list(conn)? {
+    for experiment in experiments::list_in(conn, ws)? {
         let mut arms = experiment_arms::list_for_experiment(conn, experiment.id)?;
         let variants: HashMap<i32, VariantInfo> =
             reporting::variants_of_master(conn, experiment.master_id)?
@@ -217,11 +221,16 @@ fn studies(
     Ok(out)
 }
 
-/// Pools every variable = value across experiments on `metric`, best conservative bound first.
-fn build(conn: &mut DbConn<'_>, metric: AdMetric) -> Result<Leaderboard, ExperimentError> {
+/// Pools every variable = value across the experiments of workspace `ws` on `metric`, best
+/// conservative bound first.
+fn build(
+    conn: &mut DbConn<'_>,
+    ws: WorkspaceId,
+    metric: AdMetric,
+) -> Result<Leaderboard, ExperimentError> {
     let mut unreplicated = Vec::new();
     let (parent, fallbacks): (Vec<Study>, Vec<Study>) =
-        studies(conn, metric, &mut unreplicated)?.into_iter().partition(|s| s.vs_parent);
+        studies(conn, ws, metric, &mut unreplicated)?.into_iter().partition(|s| s.vs_parent);
     let mut groups: BTreeMap<(String, String), Vec<Study>> = BTreeMap::new();
     for s in parent {
         groups.entry((s.variable.clone(), s.value.clone())).or_default().push(s);

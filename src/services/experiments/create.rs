@@ -11,7 +11,8 @@ use super::settings::{MethodName, parse_correction, parse_metric, parse_variance
 use crate::db::experiment_arms::{self, NewExperimentArm};
 use crate::db::experiments::{self, Experiment, NewExperiment};
 use crate::db::reporting::{self, VariantInfo};
-use crate::db::{DbConn, now};
+use crate::db::workspaces::WorkspaceId;
+use crate::db::{DbConn, masters, now};
 
 /// A treatment arm to create.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -89,9 +90,11 @@ fn check_arm_variant(v: &VariantInfo) -> Result<(), ExperimentError> {
     Ok(())
 }
 
-/// Creates an experiment with its control and treatment arms, after validating every arm.
+/// Creates an experiment on a master of workspace `ws` with its control and treatment arms, after
+/// validating every arm. Another workspace's master is `NotFound`, like a missing one.
 pub fn create_experiment(
     conn: &mut DbConn<'_>,
+    ws: WorkspaceId,
     spec: NewExperimentSpec,
 ) -> Result<Experiment, ExperimentError> {
     let name = spec.name.trim();
@@ -137,12 +140,7 @@ pub fn create_experiment(
         }
     }
     conn.transaction(|tx| {
-        let master_name = reporting::master_name(tx, spec.master_id).map_err(|e| match e {
-            diesel::result::Error::NotFound => {
-                ExperimentError::Invalid(format!("master {} does not exist", spec.master_id))
-            }
-            other => other.into(),
-        })?;
+        let master_name = masters::find_in(tx, ws, spec.master_id)?.name;
         let variants: HashMap<i32, VariantInfo> =
             reporting::variants_of_master(tx, spec.master_id)?
                 .into_iter()

@@ -5,6 +5,7 @@
 
 mod compare;
 mod create;
+mod form;
 pub mod labels;
 mod results;
 mod settings;
@@ -15,7 +16,8 @@ use analytics::stats::StatsError;
 
 pub use compare::{ArmData, ArmTotals, Compared, compare, effective_model, stated_verdict};
 pub use create::{ArmSpec, NewExperimentSpec, create_experiment};
-pub use results::{ResultsData, analyse, arm_data, comparison_view, list, results};
+pub use form::{NewForm, list, new_form};
+pub use results::{ResultsData, analyse, arm_data, comparison_view, results};
 pub use settings::{
     MethodName, Settings, correction_label, parse_correction, parse_metric, parse_variance,
 };

@@ -17,6 +17,7 @@ use crate::db::DbConn;
 use crate::db::experiment_arms::{self, ExperimentArm};
 use crate::db::experiments::{self, Experiment};
 use crate::db::reporting::{self, AdRunning, ArmAdWindow, ArmDay, MappedAd, VariantInfo};
+use crate::db::workspaces::WorkspaceId;
 use crate::services::{attribution, charts};
 
 /// Chart days with an interval band: each but the last costs one running-sum lookup per ad (about
@@ -59,9 +60,13 @@ fn chart_days(calendar: &[NaiveDate]) -> Vec<NaiveDate> {
     picked.into_iter().collect()
 }
 
-/// Loads and analyses an experiment.
-pub fn results(conn: &mut DbConn<'_>, id: i32) -> Result<ExperimentResults, ExperimentError> {
-    let experiment = experiments::find(conn, id)?;
+/// Loads and analyses an experiment of workspace `ws`.
+pub fn results(
+    conn: &mut DbConn<'_>,
+    ws: WorkspaceId,
+    id: i32,
+) -> Result<ExperimentResults, ExperimentError> {
+    let experiment = experiments::find_in(conn, ws, id)?;
     let arms = experiment_arms::list_for_experiment(conn, id)?;
     let variants: HashMap<i32, VariantInfo> =
         reporting::variants_of_master(conn, experiment.master_id)?
@@ -373,11 +378,6 @@ pub fn analyse(input: ResultsData) -> Result<ExperimentResults, ExperimentError>
         forest_svg,
         notes,
     })
-}
-
-/// All experiments, newest first.
-pub fn list(conn: &mut DbConn<'_>) -> Result<Vec<Experiment>, ExperimentError> {
-    Ok(experiments::list(conn)?)
 }
 
 #[cfg(test)]

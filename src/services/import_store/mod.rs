@@ -139,6 +139,7 @@ impl<'p> RowWriter<'p> {
             date_max: None,
             user_id: self.meta.user_id,
             created_at: crate::db::now(),
+            workspace_id: self.meta.workspace.0,
         };
         let id = imports::insert(tx, &new)?.id;
         self.import_id = Some(id);
@@ -221,7 +222,7 @@ impl<'p> RowWriter<'p> {
         };
         let import = imports::set_facts(tx, import_id, &facts)?;
         let refs = scanned.ad_refs();
-        let mapped_by_code = map_codes(tx, scanned.platform, &refs)?;
+        let mapped_by_code = map_codes(tx, self.meta.workspace, scanned.platform, &refs)?;
         refresh_rollup(tx, scanned.platform, &refs, (summary.date_min, summary.date_max))?;
         (self.report)(self.written, self.written);
         Ok(StoreOutcome { import, mapped_by_code })

@@ -3,7 +3,7 @@
 use std::cell::Cell;
 
 use super::*;
-use crate::db::{DbError, DbPool};
+use crate::db::{DbError, DbPool, workspaces};
 
 /// A Meta export of `rows` rows over 100 ads, with long ad names so that a few tens of
 /// thousands of rows fill more than one of the parser's 4 MiB blocks.
@@ -30,7 +30,9 @@ fn rows_written_before_a_bad_last_line_are_rolled_back() {
     let dir = tempfile::tempdir().unwrap();
     let pool = DbPool::open(&dir.path().join("t.sqlite3").to_string_lossy(), 1).unwrap();
     pool.migrate().unwrap();
-    let meta = StoreMeta { sha256: String::new(), filename: "x.csv".into(), user_id: None };
+    let workspace = pool.run(|c| workspaces::default(c).map_err(DbError::from)).unwrap();
+    let meta =
+        StoreMeta { sha256: String::new(), filename: "x.csv".into(), user_id: None, workspace };
     let opts = ImportOptions::default();
     let written = Cell::new(0u64);
     let progress = |done: u64, _total: u64| written.set(done);
