@@ -293,53 +293,60 @@ pub fn import_reader(
             .map_or(done, |size| (u128::from(done) * u128::from(size) / u128::from(read)) as u64);
         (done, total.max(done))
     };
-    conn.transaction(|tx| {
-        let mut writer = RowWriter::new(tx, meta, &estimate, progress)?;
-        let (send, receive) = std::sync::mpsc::sync_channel::<Sent>(QUEUE_BATCHES);
-        let (scanned, stored) = std::thread::scope(|s| {
-            let parsing = s.spawn(move || {
-                let mut sent_ads = 0;
-                parser::scan(source, opts, |batch| {
-                    let new_ads = batch.ads[sent_ads..].to_vec();
-                    sent_ads = batch.ads.len();
-                    let rows = batch.rows.to_vec();
-                    let sent =
-                        Sent { platform: batch.platform, rows, new_ads, currency: batch.currency };
-                    send.send(sent).map_err(|_| Stopped)
-                })
+    // The rows' parents (their ads and this import) are written by this transaction itself.
+    crate::db::without_foreign_key_checks(conn, |conn| {
+        conn.transaction(|tx| {
+            let mut writer = RowWriter::new(tx, meta, &estimate, progress)?;
+            let (send, receive) = std::sync::mpsc::sync_channel::<Sent>(QUEUE_BATCHES);
+            let (scanned, stored) = std::thread::scope(|s| {
+                let parsing = s.spawn(move || {
+                    let mut sent_ads = 0;
+                    parser::scan(source, opts, |batch| {
+                        let new_ads = batch.ads[sent_ads..].to_vec();
+                        sent_ads = batch.ads.len();
+                        let rows = batch.rows.to_vec();
+                        let sent = Sent {
+                            platform: batch.platform,
+                            rows,
+                            new_ads,
+                            currency: batch.currency,
+                        };
+                        send.send(sent).map_err(|_| Stopped)
+                    })
+                });
+                let mut ads: Vec<ScannedAd> = Vec::new();
+                let stored = receive.iter().try_for_each(|sent| {
+                    ads.extend(sent.new_ads);
+                    let batch = Batch {
+                        platform: sent.platform,
+                        rows: &sent.rows,
+                        ads: &ads,
+                        currency: sent.currency,
+                    };
+                    writer.add(tx, batch)
+                });
+                // On a database error the parser finds the channel closed and stops.
+                drop(receive);
+                let scanned = parsing.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+                (scanned, stored)
             });
-            let mut ads: Vec<ScannedAd> = Vec::new();
-            let stored = receive.iter().try_for_each(|sent| {
-                ads.extend(sent.new_ads);
-                let batch = Batch {
-                    platform: sent.platform,
-                    rows: &sent.rows,
-                    ads: &ads,
-                    currency: sent.currency,
-                };
-                writer.add(tx, batch)
-            });
-            // On a database error the parser finds the channel closed and stops.
-            drop(receive);
-            let scanned = parsing.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-            (scanned, stored)
-        });
-        stored?;
-        let scanned = scanned.map_err(|e| match e {
-            ScanError::Import(e) => ImportServiceError::Parse(e),
-            ScanError::Sink(Stopped) => {
-                ImportServiceError::Db(diesel::result::Error::RollbackTransaction)
-            }
-        })?;
-        let sha256 = match &hasher {
-            Some(h) => {
-                let digest = h.lock().map(|mut h| std::mem::take(&mut *h).finalize());
-                digest.map(hex::encode).unwrap_or_default()
-            }
-            None => meta.sha256.clone(),
-        };
-        let outcome = writer.finish(tx, &scanned, &sha256)?;
-        Ok((scanned, outcome))
+            stored?;
+            let scanned = scanned.map_err(|e| match e {
+                ScanError::Import(e) => ImportServiceError::Parse(e),
+                ScanError::Sink(Stopped) => {
+                    ImportServiceError::Db(diesel::result::Error::RollbackTransaction)
+                }
+            })?;
+            let sha256 = match &hasher {
+                Some(h) => {
+                    let digest = h.lock().map(|mut h| std::mem::take(&mut *h).finalize());
+                    digest.map(hex::encode).unwrap_or_default()
+                }
+                None => meta.sha256.clone(),
+            };
+            let outcome = writer.finish(tx, &scanned, &sha256)?;
+            Ok((scanned, outcome))
+        })
     })
 }
 

@@ -108,11 +108,15 @@ fn parse_decimal(cell: &str, sep: DecimalSeparator) -> Result<Decimal, NumberErr
     // A group separator must sit between two digits of the integer part.
     let mut prev_digit = false;
     let mut pending_group = false;
-    for c in s.chars() {
-        if let Some(d) = c.to_digit(10) {
+    // Bytes, not chars: cells are ASCII but for the odd no-break space, which is decoded where
+    // it stands.
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b.is_ascii_digit() {
             mantissa = mantissa
                 .checked_mul(10)
-                .and_then(|m| m.checked_add(u128::from(d)))
+                .and_then(|m| m.checked_add(u128::from(b - b'0')))
                 .ok_or(NumberError::Overflow)?;
             digits += 1;
             if in_fraction {
@@ -120,7 +124,16 @@ fn parse_decimal(cell: &str, sep: DecimalSeparator) -> Result<Decimal, NumberErr
             }
             prev_digit = true;
             pending_group = false;
-        } else if c.is_ascii() && c as u8 == dec && !in_fraction && !pending_group {
+            i += 1;
+            continue;
+        }
+        let c = if b.is_ascii() {
+            char::from(b)
+        } else {
+            s.get(i..).and_then(|rest| rest.chars().next()).ok_or(NumberError::Syntax)?
+        };
+        i += c.len_utf8();
+        if b == dec && !in_fraction && !pending_group {
             in_fraction = true;
             prev_digit = false;
         } else if sep.is_group(c) && !in_fraction && prev_digit {
@@ -148,6 +161,10 @@ pub fn parse_count(cell: &str, sep: DecimalSeparator) -> Result<Option<i64>, Num
     }
     if d.negative {
         return Err(NumberError::Negative);
+    }
+    if d.scale == 0 {
+        // The usual count: no 128-bit division.
+        return i64::try_from(d.mantissa).map(Some).map_err(|_| NumberError::Overflow);
     }
     let unit = 10u128.checked_pow(d.scale).ok_or(NumberError::Overflow)?;
     if d.mantissa % unit != 0 {
@@ -188,9 +205,13 @@ pub fn parse_real(cell: &str, sep: DecimalSeparator) -> Result<Option<f64>, Numb
         return Ok(None);
     }
     let d = parse_decimal(cell, sep)?;
-    let mut value = if d.mantissa < (1 << 53) && d.scale <= 22 {
-        // Both operands are exact doubles, so one IEEE division is correctly rounded.
-        d.mantissa as f64 / POW10[d.scale as usize]
+    let small = u64::try_from(d.mantissa).ok().filter(|&m| m < (1 << 53));
+    let mut value = if let Some(m) = small
+        && d.scale <= 22
+    {
+        // Both operands are exact doubles, so one IEEE division is correctly rounded (and a
+        // 64-bit conversion is a single instruction, a 128-bit one a library call).
+        m as f64 / POW10[d.scale as usize]
     } else {
         // Rare long literals: rebuild plain ASCII so std's correctly rounded parser decides.
         let unit = 10u128.checked_pow(d.scale).ok_or(NumberError::Overflow)?;

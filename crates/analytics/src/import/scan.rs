@@ -109,7 +109,7 @@ pub enum ScanError<E> {
 /// may already have reached the sink. A caller that writes them must therefore write inside a
 /// transaction and roll it back on any error, which is what storage does.
 pub fn scan<E>(
-    source: impl Read,
+    source: impl Read + Send,
     opts: &ImportOptions,
     mut sink: impl FnMut(Batch<'_>) -> Result<(), E>,
 ) -> Result<Scanned, ScanError<E>> {
@@ -126,9 +126,28 @@ struct Waiting {
     lines: Lines,
 }
 
+/// Blocks read ahead of the conversion: one converting, one waiting, one being read.
+const READ_AHEAD: usize = 1;
+
+/// Cuts the next block and reads it through polars; `None` after the last.
+fn read_block(
+    src: &mut Source<'_>,
+    delimiter: Delimiter,
+    projection: &[usize],
+) -> Result<Option<Waiting>, ImportError> {
+    let Some(block) = src.next_block()? else { return Ok(None) };
+    let mut df = read::read_strings(block.text, delimiter, projection).map_err(|source| {
+        ImportError::Csv { line: sniff::first_malformed_line(block.text, &block.header), source }
+    })?;
+    // Conversion indexes each column's single chunk.
+    df.rechunk_mut();
+    let lines = Lines::new(block.text, &block.header, df.height());
+    Ok(Some(Waiting { df, lines }))
+}
+
 /// The scan behind [`scan`] and [`super::parse`].
 pub(crate) fn run<E>(
-    source: impl Read,
+    source: impl Read + Send,
     opts: &ImportOptions,
     detail: Detail,
     sink: &mut dyn FnMut(Platform, &FileState, BlockRows) -> Result<(), E>,
@@ -180,29 +199,39 @@ pub(crate) fn run<E>(
         }
         Ok(())
     };
-    while let Some(block) = src.next_block()? {
-        let mut df =
-            read::read_strings(block.text, header.delimiter, &projection).map_err(|source| {
-                ImportError::Csv {
-                    line: sniff::first_malformed_line(block.text, &block.header),
-                    source,
+    let encoding = src.encoding;
+    let delimiter = header.delimiter;
+    std::thread::scope(|s| -> Result<(), ScanError<E>> {
+        let (send, receive) = std::sync::mpsc::sync_channel(READ_AHEAD);
+        // Blocks are cut and read by polars on their own thread while this one converts the
+        // previous block: the serial parts of each stage (cutting, counting lines, merging
+        // into the ad table) then overlap instead of leaving a core idle between blocks.
+        s.spawn(move || {
+            loop {
+                let read = read_block(&mut src, delimiter, &projection);
+                let end = !matches!(read, Ok(Some(_)));
+                // A closed channel means the converting side stopped (a rejected file).
+                if send.send(read).is_err() || end {
+                    break;
                 }
-            })?;
-        // Conversion indexes each column's single chunk.
-        df.rechunk_mut();
-        let lines = Lines::new(block.text, &block.header, df.height());
-        let ambiguous = state.observe_dates(&ctx, &df, &lines);
-        state.observe_currency(&ctx, &df, &lines)?;
-        waiting.push(Waiting { df, lines });
-        needs_order |= ambiguous;
-        if needs_order && state.order_open(&ctx) {
-            continue;
+            }
+        });
+        for read in receive {
+            let Some(w) = read? else { break };
+            let ambiguous = state.observe_dates(&ctx, &w.df, &w.lines);
+            state.observe_currency(&ctx, &w.df, &w.lines)?;
+            waiting.push(w);
+            needs_order |= ambiguous;
+            if needs_order && state.order_open(&ctx) {
+                continue;
+            }
+            needs_order = false;
+            for w in std::mem::take(&mut waiting) {
+                emit(&mut state, w)?;
+            }
         }
-        needs_order = false;
-        for w in std::mem::take(&mut waiting) {
-            emit(&mut state, w)?;
-        }
-    }
+        Ok(())
+    })?;
     for w in std::mem::take(&mut waiting) {
         emit(&mut state, w)?;
     }
@@ -216,8 +245,8 @@ pub(crate) fn run<E>(
         .ok_or(ImportError::NoRows { line: header.line })?;
     Ok(Scanned {
         platform,
-        encoding: src.encoding,
-        delimiter: header.delimiter,
+        encoding,
+        delimiter,
         decimal,
         header_line: header.line,
         currency,

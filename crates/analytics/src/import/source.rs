@@ -18,7 +18,7 @@ const SNIFF_LINES: usize = 21;
 
 /// The bytes read from the upload, once its encoding is known.
 pub(crate) struct Source<'r> {
-    reader: Box<dyn Read + 'r>,
+    reader: Box<dyn Read + Send + 'r>,
     /// The header line, then the records not handed out yet.
     buf: Vec<u8>,
     /// Length of the header line at the start of `buf`.
@@ -106,11 +106,11 @@ fn utf8_error(offset: usize, bom: bool) -> ImportError {
 impl<'r> Source<'r> {
     /// Detects the encoding and finds the header; `is_known` recognizes header names.
     pub fn open(
-        reader: impl Read + 'r,
+        reader: impl Read + Send + 'r,
         forced: Option<sniff::Delimiter>,
         is_known: impl Fn(&str) -> bool,
     ) -> Result<Self, ImportError> {
-        let mut reader: Box<dyn Read + 'r> = Box::new(reader);
+        let mut reader: Box<dyn Read + Send + 'r> = Box::new(reader);
         let mut buf = Vec::new();
         let mut eof = fill(&mut reader, &mut buf, |b| b.len() >= 3)?;
         let (encoding, bom) = if buf.starts_with(b"\xEF\xBB\xBF") {
