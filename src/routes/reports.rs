@@ -35,16 +35,14 @@ pub async fn experiment_csv(
     export: ExperimentExport,
 ) -> Result<HttpResponse, AppError> {
     let pool = state.pool.clone();
-    let (body, filename) = web::block(move || {
-        pool.run(|c| -> Result<_, AppError> {
-            let r = experiments::results(c, ws, id)?;
-            let (body, kind) = match export {
-                ExperimentExport::Results => (reports::results_csv(&r), "results"),
-                ExperimentExport::Daily => (reports::daily_csv(&r), "daily"),
-            };
-            let stem = format!("experiment-{}-{}-{kind}", r.experiment.id, r.experiment.name);
-            Ok((body.map_err(AppError::internal)?, reports::safe_filename(&stem, "csv")))
-        })
+    let (body, filename) = web::block(move || -> Result<_, AppError> {
+        let r = experiments::results(&pool, ws, id)?;
+        let (body, kind) = match export {
+            ExperimentExport::Results => (reports::results_csv(&r), "results"),
+            ExperimentExport::Daily => (reports::daily_csv(&r), "daily"),
+        };
+        let stem = format!("experiment-{}-{}-{kind}", r.experiment.id, r.experiment.name);
+        Ok((body.map_err(AppError::internal)?, reports::safe_filename(&stem, "csv")))
     })
     .await??;
     Ok(csv_response(body, &filename))

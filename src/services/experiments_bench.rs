@@ -76,7 +76,7 @@ fn seed_sqlite(conn: &mut DbConn<'_>, arms: usize, ads: usize, days: usize) -> a
 /// Generates the data in a temporary SQLite file and times `iterations` results-page computations.
 pub fn bench_results(iterations: usize) -> anyhow::Result<ResultsBench> {
     let dir = tempfile::tempdir()?;
-    let pool = DbPool::open(&dir.path().join("bench.sqlite3").to_string_lossy(), 2)?;
+    let pool = DbPool::open(&dir.path().join("bench.sqlite3").to_string_lossy(), 4)?;
     pool.migrate()?;
     let (arms, ads, days) = (20, 10_000, 100);
     let started = Instant::now();
@@ -123,7 +123,7 @@ pub fn bench_results(iterations: usize) -> anyhow::Result<ResultsBench> {
     let tera = crate::web::render::load_templates()?;
     let page = || -> anyhow::Result<Duration> {
         let t = Instant::now();
-        let results = pool.run(|c| experiments::results(c, BENCH_WORKSPACE, experiment.id))?;
+        let results = experiments::results(&pool, BENCH_WORKSPACE, experiment.id)?;
         let mut ctx = tera::Context::new();
         ctx.insert("r", &results);
         ctx.insert("csrf_token", "bench");

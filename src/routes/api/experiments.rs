@@ -43,7 +43,7 @@ pub async fn show(
     let (id, ws) = (path.into_inner(), user.0.workspace);
     let pool = state.pool.clone();
     let mut results =
-        web::block(move || pool.run(|c| experiments::results(c, ws, id).map_err(AppError::from)))
+        web::block(move || experiments::results(&pool, ws, id).map_err(AppError::from))
             .await??;
     // Charts are for the page; the API carries the numbers.
     results.cumulative_svg.clear();
