@@ -149,7 +149,6 @@ pub async fn show(
     let (id, ws) = (path.into_inner(), user.workspace);
     let pool = state.pool.clone();
     let results =
-        web::block(move || experiments::results(&pool, ws, id).map_err(AppError::from))
-            .await??;
+        web::block(move || experiments::results(&pool, ws, id).map_err(AppError::from)).await??;
     render(&req, Some(&user), Page::new("experiments/show.html").with("r", &results))
 }

@@ -43,8 +43,7 @@ pub async fn show(
     let (id, ws) = (path.into_inner(), user.0.workspace);
     let pool = state.pool.clone();
     let mut results =
-        web::block(move || experiments::results(&pool, ws, id).map_err(AppError::from))
-            .await??;
+        web::block(move || experiments::results(&pool, ws, id).map_err(AppError::from)).await??;
     // Charts are for the page; the API carries the numbers.
     results.cumulative_svg.clear();
     results.forest_svg.clear();

@@ -13,11 +13,11 @@ use super::labels::{arm_label, edit_label};
 use super::settings::{Settings, correction_label, parse_metric};
 use super::srm::{self, SrmInput};
 use super::views::{ArmView, AttributionView, ComparisonView, ExperimentResults, variance_label};
-use crate::db::{DbConn, DbPool};
 use crate::db::experiment_arms::{self, ExperimentArm};
 use crate::db::experiments::{self, Experiment};
 use crate::db::reporting::{self, AdRunning, ArmAdWindow, ArmDay, MappedAd, VariantInfo};
 use crate::db::workspaces::WorkspaceId;
+use crate::db::{DbConn, DbPool};
 use crate::services::{attribution, charts};
 
 /// Chart days with an interval band (the middle of the calendar and its last day). Each but the last
@@ -67,7 +67,11 @@ fn chart_days(calendar: &[NaiveDate]) -> Vec<NaiveDate> {
 /// every ad), and they do not depend on one another, so the chart days' lookups run on their own pooled
 /// connections while this one reads the windows. (Each statement reads its own snapshot, as it did when
 /// they ran one after another.)
-pub fn results(pool: &DbPool, ws: WorkspaceId, id: i32) -> Result<ExperimentResults, ExperimentError> {
+pub fn results(
+    pool: &DbPool,
+    ws: WorkspaceId,
+    id: i32,
+) -> Result<ExperimentResults, ExperimentError> {
     let (experiment, master_name, arms, variants, ads) = pool.run(|c| load_setup(c, ws, id))?;
     let (start, end) = (experiment.start_date, experiment.end_date);
     let (days, windows, checkpoints) = std::thread::scope(|scope| {
