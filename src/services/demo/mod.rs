@@ -7,12 +7,11 @@
 //! makes is marked in `demo_records`, so that `demo --reset` (`services::demo_reset`) removes
 //! exactly those.
 
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 use chrono::{Days, NaiveDate};
 use diesel::prelude::*;
-use image::{GrayImage, Luma};
+use image::GrayImage;
 use inpaint::Inpainter;
 
 use crate::blobs::BlobStore;
@@ -28,14 +27,20 @@ use crate::services::{
 };
 use crate::services::{review, variants};
 
+mod masks;
+mod performance;
+
+use masks::{background_mask, saucer_mask, spoon_mask};
+use performance::{ADS_PER_ARM, ad_id, generated_meta_csv};
+
 /// Name of the demo master (only a label: the demo is recognised by its `demo_records`).
 pub const DEMO_MASTER_NAME: &str = "Demo: espresso hero";
 /// File name the demo import is recorded under.
 pub const DEMO_IMPORT_FILENAME: &str = "demo-meta-export.csv";
 /// The demo master photo (scikit-image's `coffee.png`, public domain; see tests/fixtures/SOURCES.md).
-const MASTER_PHOTO: &[u8] = include_bytes!("../../tests/fixtures/coffee.png");
+const MASTER_PHOTO: &[u8] = include_bytes!("../../../tests/fixtures/coffee.png");
 /// The background plate composited into the demo (scikit-image's `brick.png`, public domain).
-const PLATE_PHOTO: &[u8] = include_bytes!("../../tests/fixtures/brick.png");
+const PLATE_PHOTO: &[u8] = include_bytes!("../../../tests/fixtures/brick.png");
 /// Days of generated performance.
 const DAYS: u64 = 21;
 
@@ -342,159 +347,5 @@ fn wait_for_job(
                 }
             }
         }
-    }
-}
-
-/// Ads per arm: enough for the ad-clustered analysis to hold α (the A/A grid's threshold is 4).
-const ADS_PER_ARM: usize = 6;
-
-/// The platform ID of ad `k` of arm `arm` (arm 0 is the control).
-fn ad_id(arm: usize, k: usize) -> String {
-    format!("1202100000{arm:02}{k:06}")
-}
-
-/// A Meta "Export table data" CSV with a daily breakdown: six control ads and six ads per variant
-/// (named with its code, so the importer maps them). Like real ads, each ad keeps its own CTR for its
-/// whole life (lognormal, CV 5 %) and its own volume, days shock every ad alike, and daily CTR wobbles.
-fn generated_meta_csv(start: NaiveDate, codes: &[String]) -> String {
-    let mut rng = SplitMix(0x5eed_1234);
-    let mut out = String::from(
-        "\u{feff}Day,Campaign name,Campaign ID,Ad set name,Ad set ID,Ad name,Ad ID,Impressions,Link clicks,\
-         Amount spent (USD),Purchases,Purchases conversion value\n",
-    );
-    // (name, id, arm effect × the ad's own lasting CTR factor, the ad's volume factor)
-    let mut ads: Vec<(String, String, f64, f64)> = Vec::new();
-    let arms = std::iter::once(("control".to_string(), None, 0.0)).chain(
-        codes.iter().zip(EDITS.iter()).map(|(code, e)| {
-            (format!("{} = {}", e.variable, e.value), Some(code.clone()), e.ctr_effect)
-        }),
-    );
-    for (arm, (label, code, effect)) in arms.enumerate() {
-        // Each arm gets the same budget (the planned split), shared unevenly by its ads.
-        let volumes: Vec<f64> = (0..ADS_PER_ARM).map(|_| (0.4 * rng.normal()).exp()).collect();
-        let mean_volume = volumes.iter().sum::<f64>() / ADS_PER_ARM as f64;
-        for (k, volume) in volumes.iter().enumerate() {
-            let own_ctr = (0.05 * rng.normal() - 0.00125).exp();
-            let own_volume = volume / mean_volume;
-            let name = match &code {
-                Some(code) => format!("Espresso hero - {label} #{} [{code}]", k + 1),
-                None => format!("Espresso hero - {label} #{}", k + 1),
-            };
-            ads.push((name, ad_id(arm, k), (1.0 + effect) * own_ctr, own_volume));
-        }
-    }
-    for day in 0..DAYS {
-        let date = start.checked_add_days(Days::new(day)).unwrap_or(start);
-        let day_factor = 0.85 + 0.3 * rng.next_f64();
-        for (name, id, ctr_factor, volume) in &ads {
-            let impressions = ((3_000.0 + rng.next_f64() * 1_000.0) * volume) as u64;
-            let ctr = 0.018 * ctr_factor * day_factor * (0.9 + 0.2 * rng.next_f64());
-            let clicks = (impressions as f64 * ctr).round() as u64;
-            let purchases = (clicks as f64 * (0.035 + 0.02 * rng.next_f64())).round() as u64;
-            let spend = impressions as f64 * 9.4 / 1000.0;
-            let revenue = purchases as f64 * (36.0 + 8.0 * rng.next_f64());
-            let _ = writeln!(
-                out,
-                "{date},Spring refresh,120200000000000001,Broad US,120201000000000001,\"{name}\",{id},\
-                 {impressions},{clicks},{spend:.2},{purchases},{revenue:.2}"
-            );
-        }
-    }
-    out
-}
-
-/// A tiny deterministic generator, so the demo data are the same on every machine.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next_f64(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^= z >> 31;
-        (z >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// A standard normal draw (Box–Muller).
-    fn normal(&mut self) -> f64 {
-        let u = self.next_f64().max(f64::MIN_POSITIVE);
-        let v = self.next_f64();
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-    }
-}
-
-const W: u32 = 600;
-const H: u32 = 400;
-
-fn mask_from(inside: impl Fn(f64, f64) -> bool) -> GrayImage {
-    GrayImage::from_fn(W, H, |x, y| {
-        Luma([if inside(f64::from(x), f64::from(y)) { 255 } else { 0 }])
-    })
-}
-
-fn in_ellipse(x: f64, y: f64, cx: f64, cy: f64, rx: f64, ry: f64) -> bool {
-    let (dx, dy) = ((x - cx) / rx, (y - cy) / ry);
-    dx * dx + dy * dy <= 1.0
-}
-
-fn near_segment(x: f64, y: f64, (ax, ay): (f64, f64), (bx, by): (f64, f64), r: f64) -> bool {
-    let (vx, vy) = (bx - ax, by - ay);
-    let t = (((x - ax) * vx + (y - ay) * vy) / (vx * vx + vy * vy)).clamp(0.0, 1.0);
-    let (px, py) = (ax + t * vx - x, ay + t * vy - y);
-    px * px + py * py <= r * r
-}
-
-/// The spoon: its bowl and its handle.
-fn spoon_mask() -> GrayImage {
-    mask_from(|x, y| {
-        in_ellipse(x, y, 366.0, 284.0, 44.0, 44.0)
-            || near_segment(x, y, (412.0, 70.0), (372.0, 250.0), 14.0)
-    })
-}
-
-/// The saucer: its ellipse minus the cup, the handle and the spoon.
-fn saucer_mask() -> GrayImage {
-    mask_from(|x, y| {
-        in_ellipse(x, y, 278.0, 232.0, 196.0, 148.0)
-            && !in_ellipse(x, y, 290.0, 150.0, 124.0, 128.0)
-            && !in_ellipse(x, y, 228.0, 268.0, 36.0, 40.0)
-            && !in_ellipse(x, y, 366.0, 284.0, 48.0, 48.0)
-            && !near_segment(x, y, (412.0, 70.0), (372.0, 250.0), 18.0)
-    })
-}
-
-/// The dark backdrop in the top-left corner.
-fn background_mask() -> GrayImage {
-    mask_from(|x, y| y < 100.0 - x * 0.55 && !in_ellipse(x, y, 278.0, 232.0, 210.0, 162.0))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn demo_masks_cover_plausible_areas() {
-        let area =
-            |m: GrayImage| m.pixels().filter(|p| p.0[0] > 127).count() as f64 / f64::from(W * H);
-        assert!((0.02..0.08).contains(&area(spoon_mask())));
-        assert!((0.10..0.30).contains(&area(saucer_mask())));
-        assert!((0.01..0.10).contains(&area(background_mask())));
-    }
-
-    #[test]
-    fn generated_csv_parses_with_exact_rows() {
-        let codes: Vec<String> =
-            ["LM-AAAA", "LM-BBBB", "LM-CCCC", "LM-DDDD"].iter().map(|s| s.to_string()).collect();
-        let csv = generated_meta_csv(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(), &codes);
-        let parsed =
-            analytics::import::parse(csv.as_bytes(), &analytics::import::ImportOptions::default())
-                .unwrap();
-        assert_eq!(parsed.rows.len(), (DAYS as usize) * 5 * ADS_PER_ARM);
-        assert_eq!(parsed.summary.ads, 5 * ADS_PER_ARM);
-        assert_eq!(
-            parsed.summary.currency.as_ref().map(|c| c.as_str().to_string()),
-            Some("USD".to_string())
-        );
     }
 }
