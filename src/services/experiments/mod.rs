@@ -7,6 +7,7 @@ mod compare;
 mod create;
 mod form;
 pub mod labels;
+mod load;
 mod results;
 mod settings;
 mod srm;
@@ -17,7 +18,8 @@ use analytics::stats::StatsError;
 pub use compare::{ArmData, ArmTotals, Compared, compare, effective_model, stated_verdict};
 pub use create::{ArmSpec, NewExperimentSpec, create_experiment};
 pub use form::{NewForm, list, new_form};
-pub use results::{ResultsData, analyse, arm_data, comparison_view, results};
+pub use load::results;
+pub use results::{ResultsData, analyse, arm_data, comparison_view};
 pub use settings::{
     MethodName, Settings, correction_label, parse_correction, parse_metric, parse_variance,
 };
