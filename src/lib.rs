@@ -14,5 +14,6 @@ pub mod jobs;
 pub mod routes;
 pub mod services;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 pub mod web;

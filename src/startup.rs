@@ -18,6 +18,7 @@ use crate::auth::rate_limit::LoginLimiter;
 use crate::blobs::{BlobStore, LocalBlobStore};
 use crate::config::Settings;
 use crate::db::DbPool;
+use crate::state::AppState;
 
 /// Errors that stop the application from starting.
 #[derive(Debug, thiserror::Error)]
@@ -37,22 +38,6 @@ pub enum StartupError {
     /// The session key is unusable.
     #[error("session key: {0}")]
     SessionKey(String),
-}
-
-/// Shared state every handler can reach through `web::Data<AppState>`.
-pub struct AppState {
-    /// Settings in effect.
-    pub settings: Arc<Settings>,
-    /// Database pool.
-    pub pool: DbPool,
-    /// Blob storage.
-    pub blobs: Arc<dyn BlobStore>,
-    /// Parsed templates.
-    pub templates: tera::Tera,
-    /// Login throttle.
-    pub login_limiter: LoginLimiter,
-    /// The engine worker processes (`settings.workers`); they stop when the state is dropped.
-    pub supervisor: crate::jobs::Supervisor,
 }
 
 /// A built, bound, not yet running server.

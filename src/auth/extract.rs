@@ -13,7 +13,7 @@ use crate::db::users;
 use crate::db::workspaces::WorkspaceId;
 use crate::error::AppError;
 use crate::services::accounts;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The logged-in user of a page request. Unauthenticated requests redirect to `/login`.
 #[derive(Debug, Clone, serde::Serialize)]

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::auth::{CurrentUser, Permission, session};
 use crate::error::AppError;
 use crate::services::accounts::{self, TokenSpec};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::{Page, redirect, render};
 
 /// The password form.
@@ -37,8 +37,9 @@ pub async fn show(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let (pool, id, current) = (state.pool.clone(), user.id, user.session_id);
-    let overview = web::block(move || pool.run(|c| accounts::overview(c, id, current))).await??;
+    let (id, current) = (user.id, user.session_id);
+    let overview =
+        state.db(move |c| accounts::overview(c, id, current).map_err(AppError::from)).await?;
     let page = Page::new("account/show.html")
         .with("overview", &overview)
         .with("max_expiry_days", &accounts::MAX_EXPIRY_DAYS);
@@ -81,8 +82,8 @@ pub async fn end_all_sessions(
     session: Session,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let (pool, id) = (state.pool.clone(), user.id);
-    web::block(move || pool.run(|c| accounts::end_all_sessions(c, id))).await??;
+    let id = user.id;
+    state.db(move |c| accounts::end_all_sessions(c, id).map_err(AppError::from)).await?;
     session::end(&session);
     Ok(redirect("/login"))
 }
@@ -125,8 +126,8 @@ pub async fn revoke_token(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let (pool, id, token_id) = (state.pool.clone(), user.id, path.into_inner());
-    web::block(move || pool.run(|c| accounts::revoke_token(c, id, token_id))).await??;
+    let (id, token_id) = (user.id, path.into_inner());
+    state.db(move |c| accounts::revoke_token(c, id, token_id).map_err(AppError::from)).await?;
     session::flash(&session, "success", "Token revoked: it no longer opens the API.");
     Ok(redirect("/account"))
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::auth::{CurrentUser, Permission, session};
 use crate::error::AppError;
 use crate::services::ad_mapping::{self, AdMappingError, MapTarget};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::{Page, redirect, render};
 
 /// The mapping form.

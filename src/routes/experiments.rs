@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::auth::{CurrentUser, Permission, session};
 use crate::error::AppError;
 use crate::services::experiments::{self, ArmSpec, ExperimentError, MethodName, NewExperimentSpec};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::{Page, redirect, render};
 
 /// `GET /experiments`.
@@ -20,9 +20,8 @@ pub async fn index(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let (pool, ws) = (state.pool.clone(), user.workspace);
-    let list = web::block(move || pool.run(|c| experiments::list(c, ws).map_err(AppError::from)))
-        .await??;
+    let ws = user.workspace;
+    let list = state.db(move |c| experiments::list(c, ws).map_err(AppError::from)).await?;
     render(&req, Some(&user), Page::new("experiments/index.html").with("experiments", &list))
 }
 

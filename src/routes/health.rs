@@ -5,7 +5,7 @@ use diesel::RunQueryDsl;
 
 use crate::db_run;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Answers 200 `{"status":"ok"}` when the database answers, else 503.
 pub async fn check(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use crate::auth::{CurrentUser, Permission};
 use crate::error::AppError;
 use crate::services::dashboard;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::{Page, render};
 
 /// Shows what is in the workspace and what waits for review.
@@ -15,9 +15,7 @@ pub async fn index(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let (pool, ws) = (state.pool.clone(), user.workspace);
-    let overview =
-        web::block(move || pool.run(|c| dashboard::overview(c, ws).map_err(AppError::from)))
-            .await??;
+    let ws = user.workspace;
+    let overview = state.db(move |c| dashboard::overview(c, ws).map_err(AppError::from)).await?;
     render(&req, Some(&user), Page::new("home/index.html").with("overview", &overview))
 }

@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::services::import_jobs::{self, ImportJob, ImportProgress};
 use crate::services::import_uploads as uploads;
 use crate::services::imports as service;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::multipart::read_fields;
 use crate::web::{Page, redirect, render};
 
@@ -72,9 +72,8 @@ pub async fn index(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let (pool, ws) = (state.pool.clone(), user.workspace);
-    let all =
-        web::block(move || pool.run(|c| service::history(c, ws).map_err(AppError::from))).await??;
+    let ws = user.workspace;
+    let all = state.db(move |c| service::history(c, ws).map_err(AppError::from)).await?;
     render(&req, Some(&user), Page::new("imports/index.html").with("imports", &all))
 }
 
@@ -144,8 +143,8 @@ async fn owned_blob_id(
     let blob = request.blob.as_deref().unwrap_or_default();
     let id = BlobId::parse(blob)
         .map_err(|_| AppError::BadRequest("missing or invalid upload id".into()))?;
-    let (pool, uid, checked) = (state.pool.clone(), user.id, id.clone());
-    web::block(move || pool.run(|c| uploads::ensure_owned(c, uid, &checked))).await??;
+    let (uid, checked) = (user.id, id.clone());
+    state.db(move |c| uploads::ensure_owned(c, uid, &checked).map_err(AppError::from)).await?;
     Ok(id)
 }
 
@@ -238,10 +237,8 @@ pub async fn confirm(
         platform: request.platform,
         mapping: request.mapping,
     };
-    let (pool, ws) = (state.pool.clone(), user.workspace);
-    let job_id =
-        web::block(move || pool.run(|c| import_jobs::start(c, ws, &job).map_err(AppError::from)))
-            .await??;
+    let ws = user.workspace;
+    let job_id = state.db(move |c| import_jobs::start(c, ws, &job).map_err(AppError::from)).await?;
     Ok(redirect(&format!("/imports/jobs/{job_id}")))
 }
 

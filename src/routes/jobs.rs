@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use crate::auth::{CurrentUser, Permission};
 use crate::error::AppError;
 use crate::services::job_status;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The job as JSON: `{id, status, progress, error, attempts}`.
 pub async fn show(
@@ -15,8 +15,6 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let (id, ws) = (path.into_inner(), user.workspace);
-    let pool = state.pool.clone();
-    let job = web::block(move || pool.run(|c| job_status::find(c, ws, id).map_err(AppError::from)))
-        .await??;
+    let job = state.db(move |c| job_status::find(c, ws, id).map_err(AppError::from)).await?;
     Ok(HttpResponse::Ok().json(job))
 }

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use crate::auth::{CurrentUser, Permission, session};
 use crate::error::AppError;
 use crate::services::masters::{self as svc, MasterInput};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::multipart::{Fields, read_fields};
 use crate::web::{Page, redirect, render};
 
@@ -31,8 +31,8 @@ pub async fn index(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let (pool, ws) = (state.pool.clone(), user.workspace);
-    let all = web::block(move || pool.run(|c| svc::list(c, ws).map_err(AppError::from))).await??;
+    let ws = user.workspace;
+    let all = state.db(move |c| svc::list(c, ws).map_err(AppError::from)).await?;
     render(&req, Some(&user), Page::new("masters/index.html").with("masters", &all))
 }
 
@@ -66,9 +66,7 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let (id, ws) = (path.into_inner(), user.workspace);
-    let pool = state.pool.clone();
-    let lineage =
-        web::block(move || pool.run(|c| svc::lineage(c, ws, id).map_err(AppError::from))).await??;
+    let lineage = state.db(move |c| svc::lineage(c, ws, id).map_err(AppError::from)).await?;
     render(&req, Some(&user), Page::new("masters/show.html").with("lineage", &lineage))
 }
 

@@ -8,7 +8,7 @@ use crate::auth::{CurrentUser, Permission, WorkspaceId};
 use crate::error::AppError;
 use crate::routes::variables::MetricQuery;
 use crate::services::{attribution, experiments, reports};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Which experiment export.
 #[derive(Debug, Clone, Copy)]

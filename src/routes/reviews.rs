@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::auth::{CurrentUser, Permission, session};
 use crate::error::AppError;
 use crate::services::review::{self, Decision};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::{Page, redirect, render};
 
 /// The review form.
@@ -32,9 +32,8 @@ pub async fn index(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let (pool, ws) = (state.pool.clone(), user.workspace);
-    let queue =
-        web::block(move || pool.run(|c| review::queue(c, ws).map_err(AppError::from))).await??;
+    let ws = user.workspace;
+    let queue = state.db(move |c| review::queue(c, ws).map_err(AppError::from)).await?;
     render(
         &req,
         Some(&user),

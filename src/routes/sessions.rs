@@ -12,7 +12,7 @@ use crate::auth::rate_limit::Throttled;
 use crate::auth::{CurrentUser, session};
 use crate::error::AppError;
 use crate::services::accounts::{self, AccountError, LoginAttempt};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::{Page, redirect, render};
 
 /// Query of the login page.
@@ -99,8 +99,7 @@ pub async fn destroy(
     session: Session,
 ) -> Result<HttpResponse, AppError> {
     if let Some(token) = session::login_token(&session) {
-        let pool = state.pool.clone();
-        web::block(move || pool.run(|c| accounts::logout(c, user.id, &token))).await??;
+        state.db(move |c| accounts::logout(c, user.id, &token).map_err(AppError::from)).await?;
     }
     session::end(&session);
     Ok(redirect("/login"))

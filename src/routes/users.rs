@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::auth::{CurrentUser, Permission, Role, session};
 use crate::error::AppError;
 use crate::services::accounts::{self, NewPassword, WorkspaceChoice};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::{Page, redirect, render};
 
 /// The new-user form.
@@ -117,9 +117,9 @@ pub async fn update_role(
     user.require(Permission::Administer)?;
     let form = crate::web::input(form)?;
     let (id, role, actor) = (path.into_inner(), parse_role(&form.role)?, user.id);
-    let pool = state.pool.clone();
-    let changed =
-        web::block(move || pool.run(|c| accounts::change_role(c, actor, id, role))).await??;
+    let changed = state
+        .db(move |c| accounts::change_role(c, actor, id, role).map_err(AppError::from))
+        .await?;
     session::flash(&session, "success", format!("{} is now {role}.", changed.email));
     Ok(redirect("/admin/users"))
 }
@@ -132,11 +132,10 @@ async fn set_disabled(
     disabled: bool,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::Administer)?;
-    let pool = state.pool.clone();
     let actor = user.id;
-    let changed =
-        web::block(move || pool.run(|c| accounts::set_disabled(c, Some(actor), id, disabled)))
-            .await??;
+    let changed = state
+        .db(move |c| accounts::set_disabled(c, Some(actor), id, disabled).map_err(AppError::from))
+        .await?;
     let message = if disabled {
         format!(
             "Disabled {}; their sessions have ended and their API tokens are refused.",

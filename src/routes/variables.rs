@@ -8,7 +8,7 @@ use crate::auth::{CurrentUser, Permission};
 use crate::error::AppError;
 use crate::services::attribution;
 use crate::services::experiments::parse_metric;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::{Page, render};
 
 /// The metric selector (default CTR).

@@ -12,7 +12,7 @@ use crate::routes::masters::image_response;
 use crate::services::pictures::{self, Picture};
 use crate::services::variants::{self as svc, Operation, ParentRef, VariantInput};
 use crate::services::{grade, variant_pages};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::multipart::{Fields, read_fields};
 use crate::web::{Page, redirect, render};
 

@@ -7,7 +7,7 @@ use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::web;
 
 use crate::error::ErrorMessage;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The middleware: renders 4xx and 5xx pages with `errors/error.html`.
 pub fn middleware() -> ErrorHandlers<BoxBody> {

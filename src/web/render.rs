@@ -67,7 +67,7 @@ pub fn render(
     page: Page,
 ) -> Result<HttpResponse, AppError> {
     let state = req
-        .app_data::<actix_web::web::Data<crate::startup::AppState>>()
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
         .ok_or_else(|| AppError::internal("application state missing"))?;
     let sess = req.get_session();
     let mut ctx = page.context;

@@ -8,7 +8,8 @@ use diesel::{Connection, PgConnection, RunQueryDsl};
 use liftmask::auth::Role;
 use liftmask::config::Settings;
 use liftmask::services::accounts;
-use liftmask::startup::{AppState, Application};
+use liftmask::startup::Application;
+use liftmask::state::AppState;
 use reqwest::redirect::Policy;
 
 /// The password every test user gets.

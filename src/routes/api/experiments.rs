@@ -5,14 +5,13 @@ use actix_web::{HttpResponse, web};
 use crate::auth::{ApiUser, Permission};
 use crate::error::AppError;
 use crate::services::experiments::{self, NewExperimentSpec};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// `GET /api/v1/experiments`.
 pub async fn index(user: ApiUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let (pool, ws) = (state.pool.clone(), user.0.workspace);
-    let list = web::block(move || pool.run(|c| experiments::list(c, ws).map_err(AppError::from)))
-        .await??;
+    let ws = user.0.workspace;
+    let list = state.db(move |c| experiments::list(c, ws).map_err(AppError::from)).await?;
     Ok(HttpResponse::Ok().json(list))
 }
 

@@ -7,24 +7,21 @@ use crate::error::AppError;
 use crate::routes::ad_mappings::MapForm;
 use crate::services::ad_mapping::{self, MapTarget};
 use crate::services::imports;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// `GET /api/v1/imports`: every import, newest first.
 pub async fn index(user: ApiUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let (pool, ws) = (state.pool.clone(), user.0.workspace);
-    let all =
-        web::block(move || pool.run(|c| imports::history(c, ws).map_err(AppError::from))).await??;
+    let ws = user.0.workspace;
+    let all = state.db(move |c| imports::history(c, ws).map_err(AppError::from)).await?;
     Ok(HttpResponse::Ok().json(all))
 }
 
 /// `GET /api/v1/ad-mappings`: every mapping.
 pub async fn mappings(user: ApiUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let (pool, ws) = (state.pool.clone(), user.0.workspace);
-    let all =
-        web::block(move || pool.run(|c| -> Result<_, AppError> { Ok(ad_mapping::list(c, ws)?) }))
-            .await??;
+    let ws = user.0.workspace;
+    let all = state.db(move |c| -> Result<_, AppError> { Ok(ad_mapping::list(c, ws)?) }).await?;
     Ok(HttpResponse::Ok().json(all))
 }
 

@@ -7,7 +7,7 @@ use crate::auth::{ApiUser, Permission};
 use crate::error::AppError;
 use crate::routes::masters::master_input;
 use crate::services::masters as svc;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::multipart::read_fields;
 
 /// `POST /api/v1/masters` (multipart `image`, `name`, optional `source_model`, `source_prompt`).
@@ -38,8 +38,6 @@ pub async fn tree(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let (id, ws) = (path.into_inner(), user.0.workspace);
-    let pool = state.pool.clone();
-    let lineage =
-        web::block(move || pool.run(|c| svc::lineage(c, ws, id).map_err(AppError::from))).await??;
+    let lineage = state.db(move |c| svc::lineage(c, ws, id).map_err(AppError::from)).await?;
     Ok(HttpResponse::Ok().json(lineage))
 }

@@ -6,7 +6,7 @@ use crate::auth::{ApiUser, Permission};
 use crate::error::AppError;
 use crate::routes::reports::{ExperimentExport, experiment_csv, variables_csv};
 use crate::routes::variables::MetricQuery;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// `GET /api/v1/experiments/{id}/results.csv`.
 pub async fn results(

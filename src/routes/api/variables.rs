@@ -6,7 +6,7 @@ use crate::auth::{ApiUser, Permission};
 use crate::error::AppError;
 use crate::routes::variables::MetricQuery;
 use crate::services::attribution;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// `GET /api/v1/variables?metric=ctr`.
 pub async fn index(

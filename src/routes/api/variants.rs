@@ -11,7 +11,7 @@ use crate::services::pictures::{self, Picture};
 use crate::services::review::{self, Decision};
 use crate::services::variant_pages::{self, variant_json};
 use crate::services::variants as svc;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::web::multipart::read_fields;
 
 /// The review body.
