@@ -7,6 +7,35 @@ use super::schema::{masters, variants};
 use super::workspaces::WorkspaceId;
 use crate::db_run;
 
+/// Where a variant is in review; stored in `variants.status` (and `reviews.from_status`/`to_status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VariantStatus {
+    Draft,
+    InReview,
+    Approved,
+    Rejected,
+}
+
+impl VariantStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VariantStatus::Draft => "draft",
+            VariantStatus::InReview => "in_review",
+            VariantStatus::Approved => "approved",
+            VariantStatus::Rejected => "rejected",
+        }
+    }
+
+    /// From the stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Draft, Self::InReview, Self::Approved, Self::Rejected]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
 /// A row of `variants`.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = variants)]
@@ -147,12 +176,12 @@ pub fn for_master(conn: &mut DbConn<'_>, master_id: i32) -> QueryResult<Vec<Vari
 pub fn with_status_in(
     conn: &mut DbConn<'_>,
     ws: WorkspaceId,
-    status: &str,
+    status: VariantStatus,
 ) -> QueryResult<Vec<Variant>> {
     db_run!(conn, |c| variants::table
         .inner_join(masters::table)
         .filter(masters::workspace_id.eq(ws.0))
-        .filter(variants::status.eq(status))
+        .filter(variants::status.eq(status.as_str()))
         .order(variants::id)
         .select(Variant::as_select())
         .load(c))
@@ -191,10 +220,15 @@ pub fn set_job(conn: &mut DbConn<'_>, id: i32, job_id: i32) -> QueryResult<usize
 }
 
 /// Moves a variant from status `from` to `to`; returns 0 when it was not in `from` any more.
-pub fn transition(conn: &mut DbConn<'_>, id: i32, from: &str, to: &str) -> QueryResult<usize> {
+pub fn transition(
+    conn: &mut DbConn<'_>,
+    id: i32,
+    from: VariantStatus,
+    to: VariantStatus,
+) -> QueryResult<usize> {
     db_run!(conn, |c| diesel::update(
-        variants::table.filter(variants::id.eq(id)).filter(variants::status.eq(from))
+        variants::table.filter(variants::id.eq(id)).filter(variants::status.eq(from.as_str()))
     )
-    .set(variants::status.eq(to))
+    .set(variants::status.eq(to.as_str()))
     .execute(c))
 }

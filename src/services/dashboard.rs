@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 
 use crate::db::schema::{experiments, imports, masters, performance_rows, variants};
+use crate::db::variants::VariantStatus;
 use crate::db::workspaces::WorkspaceId;
 use crate::db::{DbConn, audit_log};
 use crate::db_run;
@@ -39,11 +40,11 @@ pub fn overview(conn: &mut DbConn<'_>, ws: WorkspaceId) -> QueryResult<Overview>
                 masters::table.filter(in_ws()).count().get_result::<i64>(c)?,
                 variants_in().count().get_result::<i64>(c)?,
                 variants_in()
-                    .filter(variants::status.eq("in_review"))
+                    .filter(variants::status.eq(VariantStatus::InReview.as_str()))
                     .count()
                     .get_result::<i64>(c)?,
                 variants_in()
-                    .filter(variants::status.eq("approved"))
+                    .filter(variants::status.eq(VariantStatus::Approved.as_str()))
                     .count()
                     .get_result::<i64>(c)?,
                 imports::table

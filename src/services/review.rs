@@ -9,6 +9,7 @@ use crate::blobs::{BlobError, BlobId, BlobStore};
 use crate::config::ReviewSettings;
 use crate::db::mask_ceilings::{self, MaskCeiling};
 use crate::db::variants::Variant;
+use crate::db::variants::VariantStatus;
 use crate::db::workspaces::WorkspaceId;
 use crate::db::{DbConn, DbError, audit_log, reviews, variants};
 
@@ -57,10 +58,10 @@ impl Decision {
         }
     }
 
-    fn status(self) -> &'static str {
+    fn status(self) -> VariantStatus {
         match self {
-            Decision::Approve => "approved",
-            Decision::Reject => "rejected",
+            Decision::Approve => VariantStatus::Approved,
+            Decision::Reject => VariantStatus::Rejected,
         }
     }
 }
@@ -77,8 +78,8 @@ pub struct Queue {
 /// The variants of workspace `ws` that wait for review, and its drafts.
 pub fn queue(conn: &mut DbConn<'_>, ws: WorkspaceId) -> Result<Queue, ReviewError> {
     Ok(Queue {
-        waiting: variants::with_status_in(conn, ws, "in_review")?,
-        drafts: variants::with_status_in(conn, ws, "draft")?,
+        waiting: variants::with_status_in(conn, ws, VariantStatus::InReview)?,
+        drafts: variants::with_status_in(conn, ws, VariantStatus::Draft)?,
     })
 }
 
@@ -95,13 +96,20 @@ pub fn submit(
         if v.result_sha.is_none() {
             return Err(ReviewError::Conflict("the variant has not finished rendering".into()));
         }
-        if variants::transition(tx, id, "draft", "in_review")? == 0 {
+        if variants::transition(tx, id, VariantStatus::Draft, VariantStatus::InReview)? == 0 {
             return Err(ReviewError::Conflict(format!(
                 "only drafts can be submitted; this one is {}",
                 v.status
             )));
         }
-        reviews::insert(tx, id, Some(user_id), "draft", "in_review", comment.trim())?;
+        reviews::insert(
+            tx,
+            id,
+            Some(user_id),
+            VariantStatus::Draft.as_str(),
+            VariantStatus::InReview.as_str(),
+            comment.trim(),
+        )?;
         Ok(variants::find(tx, id)?)
     })
 }
@@ -114,11 +122,12 @@ fn check_decision(
     decision: Decision,
     rules: &ReviewSettings,
 ) -> Result<(), ReviewError> {
-    if !matches!(v.status.as_str(), "draft" | "in_review") {
+    let status = VariantStatus::parse(&v.status);
+    if !matches!(status, Some(VariantStatus::Draft | VariantStatus::InReview)) {
         return Err(ReviewError::Conflict(format!("the variant is already {}", v.status)));
     }
     if decision == Decision::Approve {
-        if v.status != "in_review" {
+        if status != Some(VariantStatus::InReview) {
             return Err(ReviewError::Conflict(format!(
                 "only variants in review can be approved; this one is {}: send it to review first",
                 v.status
@@ -153,14 +162,16 @@ pub fn decide(
         }
         check_decision(&v, user_id, decision, rules)?;
         let to = decision.status();
-        if variants::transition(tx, id, &v.status, to)? == 0 {
+        let from = VariantStatus::parse(&v.status)
+            .ok_or_else(|| ReviewError::Conflict(format!("unknown status {}", v.status)))?;
+        if variants::transition(tx, id, from, to)? == 0 {
             return Err(ReviewError::Conflict("the variant changed meanwhile; reload".into()));
         }
-        reviews::insert(tx, id, Some(user_id), &v.status, to, comment.trim())?;
+        reviews::insert(tx, id, Some(user_id), from.as_str(), to.as_str(), comment.trim())?;
         audit_log::record(
             tx,
             Some(user_id),
-            &format!("variant.{to}"),
+            &format!("variant.{}", to.as_str()),
             &format!("variant:{id}"),
             comment.trim(),
         )?;
@@ -198,7 +209,7 @@ pub fn ceiling(
 ) -> Result<Option<usize>, ReviewError> {
     let rejected: Vec<Variant> = variants::for_master(conn, v.master_id)?
         .into_iter()
-        .filter(|r| r.status == "rejected")
+        .filter(|r| r.status == VariantStatus::Rejected.as_str())
         .collect();
     if rejected.len() < CEILING_REJECTIONS {
         return Ok(None);

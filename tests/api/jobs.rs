@@ -2,6 +2,7 @@
 
 use liftmask::auth::Role;
 use liftmask::db::jobs::{self, JobKind};
+use liftmask::db::variants::VariantStatus;
 use liftmask::db::{
     DbConn, DbError, DbPool, mask_ceilings, variant_pictures, variants, workspaces,
 };
@@ -427,7 +428,10 @@ async fn the_hallucination_ceiling_is_cached_until_the_rejections_change() {
     }
     // The count needs masks and review states only, so nothing is rendered.
     let reject = |id: i32| {
-        db(&app.state.pool, |c| variants::transition(c, id, "draft", "rejected")).unwrap();
+        db(&app.state.pool, |c| {
+            variants::transition(c, id, VariantStatus::Draft, VariantStatus::Rejected)
+        })
+        .unwrap();
     };
     for &id in &ids[..3] {
         reject(id);

@@ -30,6 +30,7 @@ use crate::services::{review, variants};
 mod masks;
 mod performance;
 
+use crate::db::jobs::JobStatus;
 use masks::{background_mask, saucer_mask, spoon_mask};
 use performance::{ADS_PER_ARM, ad_id, generated_meta_csv};
 
@@ -333,9 +334,9 @@ fn wait_for_job(
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
     loop {
         let job = ctx.pool.run(|c| crate::db::jobs::find(c, job_id).map_err(DemoError::from))?;
-        match job.status.as_str() {
-            "done" => return Ok(()),
-            "failed" => {
+        match JobStatus::parse(&job.status) {
+            Some(JobStatus::Done) => return Ok(()),
+            Some(JobStatus::Failed) => {
                 return Err(DemoError::NotRendered(variant_id, job.error.unwrap_or_default()));
             }
             _ if std::time::Instant::now() > deadline => {

@@ -11,6 +11,7 @@ use super::settings::{MethodName, parse_correction, parse_metric, parse_variance
 use crate::db::experiment_arms::{self, NewExperimentArm};
 use crate::db::experiments::{self, Experiment, NewExperiment};
 use crate::db::reporting::{self, VariantInfo};
+use crate::db::variants::VariantStatus;
 use crate::db::workspaces::WorkspaceId;
 use crate::db::{DbConn, masters, now};
 
@@ -71,7 +72,7 @@ pub struct NewExperimentSpec {
 
 /// Checks that a variant may be an arm: approved and audited as controlled.
 fn check_arm_variant(v: &VariantInfo) -> Result<(), ExperimentError> {
-    if v.status != "approved" {
+    if v.status != VariantStatus::Approved.as_str() {
         return Err(ExperimentError::Invalid(format!(
             "variant {} ({}) is {}, not approved: only approved variants can be arms",
             v.code,

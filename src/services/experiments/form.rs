@@ -2,6 +2,7 @@
 
 use super::ExperimentError;
 use crate::db::experiments::{self, Experiment};
+use crate::db::variants::VariantStatus;
 use crate::db::workspaces::WorkspaceId;
 use crate::db::{DbConn, masters, reporting};
 
@@ -43,7 +44,7 @@ pub fn new_form(
     let eligible = variants
         .iter()
         .map(|v| {
-            let reason = if v.status != "approved" {
+            let reason = if v.status != VariantStatus::Approved.as_str() {
                 Some(format!("not approved ({})", v.status))
             } else if v.controlled != Some(true) {
                 Some("not controlled (audit found changes outside the mask)".to_string())
