@@ -60,7 +60,6 @@ pub struct Settings {
     pub audit: AuditSettings,
     /// Job queue retry settings.
     pub jobs: JobSettings,
-    /// Review rules.
     pub review: ReviewSettings,
     /// Seed the demo workspace on start when the database has no masters.
     pub demo: bool,

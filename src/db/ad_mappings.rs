@@ -11,11 +11,8 @@ use crate::db_run;
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = ad_mappings)]
 pub struct AdMapping {
-    /// Primary key.
     pub id: i32,
-    /// Platform name.
     pub platform: String,
-    /// Ad ID.
     pub ad_id: String,
     /// The master the ad's creative derives from.
     pub master_id: i32,
@@ -23,7 +20,6 @@ pub struct AdMapping {
     pub variant_id: Option<i32>,
     /// `code` (found in the ad name at import) or `manual`.
     pub mapped_by: String,
-    /// When.
     pub created_at: chrono::NaiveDateTime,
 }
 
@@ -31,9 +27,7 @@ pub struct AdMapping {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = ad_mappings, treat_none_as_default_value = false)]
 pub struct NewAdMapping<'a> {
-    /// Platform name.
     pub platform: &'a str,
-    /// Ad ID.
     pub ad_id: &'a str,
     /// Master.
     pub master_id: i32,
@@ -41,7 +35,6 @@ pub struct NewAdMapping<'a> {
     pub variant_id: Option<i32>,
     /// `code` or `manual`.
     pub mapped_by: &'a str,
-    /// When.
     pub created_at: chrono::NaiveDateTime,
 }
 

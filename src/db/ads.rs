@@ -14,19 +14,14 @@ use crate::db_run;
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = ads, treat_none_as_default_value = false)]
 pub struct NewAd<'a> {
-    /// Platform name.
     pub platform: &'a str,
     /// Ad ID as exported.
     pub ad_id: &'a str,
-    /// Ad name.
     pub ad_name: Option<&'a str>,
     /// Advertiser account.
     pub account_id: Option<&'a str>,
-    /// Currency code.
     pub currency: Option<&'a str>,
-    /// Campaign ID.
     pub campaign_id: Option<&'a str>,
-    /// Campaign name.
     pub campaign_name: Option<&'a str>,
     /// Ad set / group ID.
     pub adset_id: Option<&'a str>,

@@ -10,7 +10,6 @@ use crate::db_run;
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = audit_log)]
 pub struct AuditEntry {
-    /// Primary key.
     pub id: i32,
     /// Acting user, if any (CLI actions have none).
     pub user_id: Option<i32>,
@@ -20,7 +19,6 @@ pub struct AuditEntry {
     pub subject: String,
     /// Free text.
     pub detail: String,
-    /// When.
     pub created_at: chrono::NaiveDateTime,
 }
 

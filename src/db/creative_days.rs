@@ -22,7 +22,6 @@ use crate::db_run;
 /// What an ad can be mapped to: a master itself (`variant_id` `None`) or one of its variants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Creative {
-    /// The master.
     pub master_id: i32,
     /// The variant, or `None` for the master.
     pub variant_id: Option<i32>,

@@ -10,7 +10,6 @@ use crate::db_run;
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = experiment_arms)]
 pub struct ExperimentArm {
-    /// Primary key.
     pub id: i32,
     /// The experiment.
     pub experiment_id: i32,
@@ -18,7 +17,6 @@ pub struct ExperimentArm {
     pub variant_id: Option<i32>,
     /// Whether this arm is the control.
     pub is_control: bool,
-    /// Display label.
     pub label: String,
     /// Planned share of traffic, for the SRM check.
     pub planned_weight: Option<f64>,
@@ -34,7 +32,6 @@ pub struct NewExperimentArm<'a> {
     pub variant_id: Option<i32>,
     /// Whether this arm is the control.
     pub is_control: bool,
-    /// Display label.
     pub label: &'a str,
     /// Planned share of traffic.
     pub planned_weight: Option<f64>,

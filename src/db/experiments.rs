@@ -12,11 +12,9 @@ use crate::db_run;
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = experiments)]
 pub struct Experiment {
-    /// Primary key.
     pub id: i32,
     /// The master every arm descends from.
     pub master_id: i32,
-    /// Display name.
     pub name: String,
     /// First day of data counted.
     pub start_date: NaiveDate,
@@ -46,9 +44,7 @@ pub struct Experiment {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = experiments)]
 pub struct NewExperiment<'a> {
-    /// The master.
     pub master_id: i32,
-    /// Display name.
     pub name: &'a str,
     /// First day.
     pub start_date: NaiveDate,
@@ -58,7 +54,6 @@ pub struct NewExperiment<'a> {
     pub primary_metric: &'a str,
     /// Comma-separated guardrails.
     pub guardrail_metrics: &'a str,
-    /// Method name.
     pub method: &'a str,
     /// Variance model name.
     pub variance_model: &'a str,
@@ -66,9 +61,7 @@ pub struct NewExperiment<'a> {
     pub correction: &'a str,
     /// Significance level.
     pub alpha: f64,
-    /// Creator.
     pub created_by: Option<i32>,
-    /// Creation time.
     pub created_at: NaiveDateTime,
     /// Planned ads per arm.
     pub planned_ads_per_arm: Option<i32>,

@@ -11,7 +11,6 @@ use crate::db_run;
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = imports)]
 pub struct Import {
-    /// Primary key.
     pub id: i32,
     /// sha256 of the uploaded bytes (also the blob id of the kept file).
     pub sha256: String,
@@ -29,13 +28,10 @@ pub struct Import {
     pub updated_count: i32,
     /// Account currency, when the file names one.
     pub currency: Option<String>,
-    /// Earliest day.
     pub date_min: Option<chrono::NaiveDate>,
-    /// Latest day.
     pub date_max: Option<chrono::NaiveDate>,
     /// Who imported it (none from the CLI).
     pub user_id: Option<i32>,
-    /// When.
     pub created_at: chrono::NaiveDateTime,
     /// The workspace it was imported in (the CLI's is the default one).
     pub workspace_id: i32,
@@ -47,7 +43,6 @@ pub struct Import {
 pub struct NewImport<'a> {
     /// sha256 of the bytes.
     pub sha256: &'a str,
-    /// Platform name.
     pub platform: &'a str,
     /// File name.
     pub filename: &'a str,
@@ -59,17 +54,13 @@ pub struct NewImport<'a> {
     pub inserted_count: i32,
     /// Replaced rows.
     pub updated_count: i32,
-    /// Currency code.
     pub currency: Option<&'a str>,
-    /// Earliest day.
     pub date_min: Option<chrono::NaiveDate>,
-    /// Latest day.
     pub date_max: Option<chrono::NaiveDate>,
     /// Importing user.
     pub user_id: Option<i32>,
     /// Time of the import.
     pub created_at: chrono::NaiveDateTime,
-    /// Workspace.
     pub workspace_id: i32,
 }
 
@@ -106,11 +97,8 @@ pub struct ImportFacts<'a> {
     pub inserted_count: i32,
     /// Replaced rows.
     pub updated_count: i32,
-    /// Currency code.
     pub currency: Option<&'a str>,
-    /// Earliest day.
     pub date_min: Option<chrono::NaiveDate>,
-    /// Latest day.
     pub date_max: Option<chrono::NaiveDate>,
     /// sha256 of the bytes (computed while they were read, for a file streamed from disk).
     pub sha256: &'a str,

@@ -87,7 +87,6 @@ impl JobStatus {
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = jobs)]
 pub struct Job {
-    /// Primary key.
     pub id: i32,
     /// What to do ([`JobKind`]).
     pub kind: String,

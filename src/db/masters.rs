@@ -11,11 +11,9 @@ use crate::db_run;
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = masters)]
 pub struct Master {
-    /// Primary key.
     pub id: i32,
     /// Owning workspace.
     pub workspace_id: i32,
-    /// Display name.
     pub name: String,
     /// Generator or source of the image (free text).
     pub source_model: String,
@@ -29,7 +27,6 @@ pub struct Master {
     pub width: i32,
     /// Height in pixels.
     pub height: i32,
-    /// Uploader.
     pub created_by: Option<i32>,
     /// Upload time.
     pub created_at: chrono::NaiveDateTime,
@@ -41,11 +38,9 @@ pub struct Master {
 pub struct NewMaster<'a> {
     /// Owning workspace.
     pub workspace_id: i32,
-    /// Display name.
     pub name: &'a str,
     /// Generator or source.
     pub source_model: &'a str,
-    /// Prompt.
     pub source_prompt: &'a str,
     /// Image blob.
     pub image_sha: &'a str,
@@ -55,7 +50,6 @@ pub struct NewMaster<'a> {
     pub width: i32,
     /// Height in pixels.
     pub height: i32,
-    /// Uploader.
     pub created_by: Option<i32>,
     /// Upload time.
     pub created_at: chrono::NaiveDateTime,

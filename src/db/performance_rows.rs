@@ -21,13 +21,11 @@ pub struct NewPerformanceRow {
     pub date: chrono::NaiveDate,
     /// Impressions (null cells stored as 0).
     pub impressions: i64,
-    /// Link clicks.
     pub clicks: i64,
     /// All clicks, when exported.
     pub clicks_all: Option<i64>,
     /// Spend in micros.
     pub spend_micros: i64,
-    /// Conversions.
     pub conversions: f64,
     /// Conversion value in currency units.
     pub conversion_value: f64,
@@ -254,9 +252,7 @@ pub fn totals(conn: &mut DbConn<'_>) -> QueryResult<(i64, i64, i64)> {
 /// A distinct ad seen in imports that has no row in `ad_mappings`.
 #[derive(Debug, Clone, Queryable, serde::Serialize)]
 pub struct UnmappedAd {
-    /// Platform name.
     pub platform: String,
-    /// Ad ID.
     pub ad_id: String,
     /// The ad name of the latest import.
     pub ad_name: Option<String>,

@@ -12,7 +12,6 @@ use crate::db_run;
 /// What attribution needs to know about a variant.
 #[derive(Debug, Clone, Queryable, serde::Serialize)]
 pub struct VariantInfo {
-    /// Primary key.
     pub id: i32,
     /// Its master.
     pub master_id: i32,

@@ -9,9 +9,7 @@ use crate::db_run;
 /// One status change, with the reviewer's e-mail when known.
 #[derive(Debug, Clone, Queryable, serde::Serialize)]
 pub struct ReviewEntry {
-    /// Primary key.
     pub id: i32,
-    /// The variant.
     pub variant_id: i32,
     /// Status before.
     pub from_status: String,
@@ -19,7 +17,6 @@ pub struct ReviewEntry {
     pub to_status: String,
     /// Reviewer's comment.
     pub comment: String,
-    /// When.
     pub created_at: chrono::NaiveDateTime,
     /// Who (absent if the user was deleted).
     pub email: Option<String>,

@@ -10,7 +10,6 @@ use crate::db_run;
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = users)]
 pub struct User {
-    /// Primary key.
     pub id: i32,
     /// Login e-mail, unique, stored lower-case.
     pub email: String,
@@ -37,9 +36,7 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
     /// Role name.
     pub role: &'a str,
-    /// Creation time.
     pub created_at: chrono::NaiveDateTime,
-    /// Workspace.
     pub workspace_id: i32,
 }
 

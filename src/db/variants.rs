@@ -40,7 +40,6 @@ impl VariantStatus {
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = variants)]
 pub struct Variant {
-    /// Primary key.
     pub id: i32,
     /// The master at the root of this variant's lineage.
     pub master_id: i32,
@@ -78,9 +77,7 @@ pub struct Variant {
     pub controlled: Option<bool>,
     /// Audit: a human-readable verdict.
     pub audit_note: Option<String>,
-    /// Creator.
     pub created_by: Option<i32>,
-    /// Creation time.
     pub created_at: chrono::NaiveDateTime,
 }
 
@@ -96,7 +93,6 @@ pub struct NewVariant<'a> {
     pub code: &'a str,
     /// Variable.
     pub variable: &'a str,
-    /// Value.
     pub value: &'a str,
     /// Operation name.
     pub operation: &'a str,
@@ -106,9 +102,7 @@ pub struct NewVariant<'a> {
     pub mask_sha: &'a str,
     /// Reference blob.
     pub reference_sha: Option<&'a str>,
-    /// Creator.
     pub created_by: Option<i32>,
-    /// Creation time.
     pub created_at: chrono::NaiveDateTime,
 }
 

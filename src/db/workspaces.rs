@@ -18,13 +18,10 @@ pub const DEFAULT_WORKSPACE: (&str, &str) = ("default", "Default");
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, serde::Serialize)]
 #[diesel(table_name = workspaces)]
 pub struct Workspace {
-    /// Primary key.
     pub id: i32,
-    /// Display name.
     pub name: String,
     /// URL-safe unique name.
     pub slug: String,
-    /// Creation time.
     pub created_at: chrono::NaiveDateTime,
 }
 

@@ -13,9 +13,7 @@ use crate::web::{Page, redirect, render};
 /// The mapping form.
 #[derive(Debug, Deserialize)]
 pub struct MapForm {
-    /// Platform name.
     pub platform: String,
-    /// Ad ID.
     pub ad_id: String,
     /// `master:ID` or `variant:ID`.
     pub target: String,

@@ -45,7 +45,6 @@ pub struct MasterInput {
     pub name: String,
     /// Generator or source.
     pub source_model: String,
-    /// Prompt.
     pub source_prompt: String,
     /// The uploaded bytes (PNG, JPEG or WebP).
     pub image: Vec<u8>,
@@ -101,7 +100,6 @@ pub fn create(
 /// A node of the lineage tree: a variant and the variants made from it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TreeNode {
-    /// The variant.
     pub variant: Variant,
     /// Its children, oldest first.
     pub children: Vec<TreeNode>,
@@ -114,7 +112,6 @@ pub const MAX_TREE_DEPTH: usize = 64;
 /// A master with its variables and lineage.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Lineage {
-    /// The master.
     pub master: Master,
     /// Declared variables.
     pub variables: Vec<String>,

@@ -50,7 +50,6 @@ pub fn editor(
 /// Everything the variant page shows.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct VariantPage {
-    /// The variant.
     pub variant: Variant,
     /// Its root master.
     pub master: Master,

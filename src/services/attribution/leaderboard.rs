@@ -26,13 +26,10 @@ use crate::services::experiments::{ExperimentError, MethodName, Settings, arm_da
 /// One experiment's estimate of an edit.
 #[derive(Debug, Clone, Serialize)]
 pub struct Study {
-    /// The variable.
     pub variable: String,
-    /// The value.
     pub value: String,
     /// The experiment.
     pub experiment_id: i32,
-    /// Its name.
     pub experiment_name: String,
     /// The treatment arm's label (lineage and code).
     pub arm_label: String,
@@ -94,7 +91,6 @@ pub struct VariableEffect {
 /// A forest plot of one variable's values and their experiments.
 #[derive(Debug, Clone, Serialize)]
 pub struct VariableForest {
-    /// The variable.
     pub variable: String,
     /// SVG markup.
     pub svg: String,

@@ -94,7 +94,6 @@ impl From<diesel::result::Error> for DemoError {
 /// What was seeded.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DemoSummary {
-    /// The master.
     pub master_id: i32,
     /// The variants, in creation order.
     pub variant_ids: Vec<i32>,

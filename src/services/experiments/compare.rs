@@ -15,7 +15,6 @@ use crate::db::reporting::{ArmAdWindow, ArmDay};
 /// An arm's daily sums added up: what the ad-day and binomial models (and the displayed totals) use.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct ArmTotals {
-    /// Ad-days.
     pub n: i64,
     /// Sums over ad-days, as aggregated by the database.
     #[serde(skip)]

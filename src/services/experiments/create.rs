@@ -30,7 +30,6 @@ pub struct ArmSpec {
 pub struct NewExperimentSpec {
     /// The master the arms descend from.
     pub master_id: i32,
-    /// Display name.
     pub name: String,
     /// First day counted.
     pub start_date: NaiveDate,
@@ -42,7 +41,6 @@ pub struct NewExperimentSpec {
     /// Guardrail metric names.
     #[serde(default)]
     pub guardrail_metrics: Vec<String>,
-    /// Method name.
     pub method: String,
     /// Variance model name; the A/A-validated default (`ad_clustered`) when absent.
     #[serde(default)]

@@ -30,7 +30,6 @@ pub struct ArmView {
     pub conversions: f64,
     /// Σ revenue.
     pub revenue: f64,
-    /// Ad-days.
     pub ad_days: i64,
     /// Metric name → value.
     pub metrics: Vec<(AdMetric, Option<f64>)>,
@@ -142,9 +141,7 @@ pub struct SrmView {
 pub struct AttributionView {
     /// The edit, with its lineage: "saucer = forest green → spoon = removed".
     pub edit: String,
-    /// The variable.
     pub variable: String,
-    /// The value.
     pub value: String,
     /// The variant's code.
     pub code: String,

@@ -23,7 +23,6 @@ pub struct VariantInput {
     pub parent: ParentRef,
     /// Variable name.
     pub variable: String,
-    /// Value.
     pub value: String,
     /// Operation name.
     pub operation: String,
@@ -38,7 +37,6 @@ pub struct VariantInput {
 /// A created variant, its job and anything the user should know.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Created {
-    /// The variant.
     pub variant: Variant,
     /// The render job.
     pub job_id: i32,

@@ -76,7 +76,6 @@ pub enum ImportError {
         "line {line}: cannot tell which platform exported this file from its columns {columns:?}; choose meta, google or tiktok, or generic with a column mapping"
     )]
     UnknownPlatform {
-        /// Header line.
         line: usize,
         /// The header names seen.
         columns: Vec<String>,
@@ -84,7 +83,6 @@ pub enum ImportError {
     /// A required column is absent from the header.
     #[error("line {line}: missing required column for {field} (expected one of {expected:?})")]
     MissingColumn {
-        /// Header line.
         line: usize,
         /// The canonical field that has no source column.
         field: Field,
@@ -94,7 +92,6 @@ pub enum ImportError {
     /// A user mapping names a column the file does not have.
     #[error("line {line}: column {column:?} mapped to {field} is not in the header")]
     MappedColumnNotFound {
-        /// Header line.
         line: usize,
         /// The canonical field.
         field: Field,
@@ -127,10 +124,7 @@ pub enum ImportError {
     },
     /// A header with no data rows (after dropping totals rows).
     #[error("line {line}: the file has a header but no data rows")]
-    NoRows {
-        /// Header line.
-        line: usize,
-    },
+    NoRows { line: usize },
     /// One or more cells are invalid.
     #[error("{0}")]
     Rows(RowErrors),

@@ -30,7 +30,6 @@ pub struct CanonicalRow {
     pub date: NaiveDate,
     /// Campaign ID, exactly as exported.
     pub campaign_id: Option<Text>,
-    /// Campaign name.
     pub campaign_name: Option<Text>,
     /// Ad set (Meta) or ad group (Google, TikTok) ID.
     pub adset_id: Option<Text>,
@@ -38,9 +37,7 @@ pub struct CanonicalRow {
     pub adset_name: Option<Text>,
     /// Ad ID, exactly as exported (IDs exceed 2^53, so never a number).
     pub ad_id: Text,
-    /// Ad name.
     pub ad_name: Option<Text>,
-    /// Impressions.
     pub impressions: Option<i64>,
     /// Link clicks (Meta `Link clicks`, Google `Clicks`, TikTok `Clicks (destination)`).
     pub clicks: Option<i64>,
@@ -125,15 +122,12 @@ pub struct RowValues {
     pub line: usize,
     /// The day the metrics cover.
     pub date: NaiveDate,
-    /// Impressions.
     pub impressions: Option<i64>,
-    /// Link clicks.
     pub clicks: Option<i64>,
     /// All clicks.
     pub clicks_all: Option<i64>,
     /// Amount spent, exact.
     pub spend: Option<Money>,
-    /// Conversions.
     pub conversions: Option<f64>,
     /// Conversion value, exact.
     pub conversion_value: Option<Money>,
@@ -144,15 +138,12 @@ pub struct RowValues {
 pub struct AdLabels {
     /// Advertiser account.
     pub account_id: Option<Text>,
-    /// Campaign ID.
     pub campaign_id: Option<Text>,
-    /// Campaign name.
     pub campaign_name: Option<Text>,
     /// Ad set or ad group ID.
     pub adset_id: Option<Text>,
     /// Ad set or ad group name.
     pub adset_name: Option<Text>,
-    /// Ad name.
     pub ad_name: Option<Text>,
 }
 

@@ -14,7 +14,6 @@ use super::variant_code::variant_code;
 /// Sums over all rows. Null cells count as zero.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Totals {
-    /// Impressions.
     pub impressions: i64,
     /// Link / destination clicks.
     pub clicks: i64,
@@ -47,9 +46,7 @@ pub struct ImportSummary {
     pub ads: usize,
     /// Account currency, when the file names one.
     pub currency: Option<Currency>,
-    /// Earliest day.
     pub date_min: NaiveDate,
-    /// Latest day.
     pub date_max: NaiveDate,
     /// Sums.
     pub totals: Totals,
@@ -139,7 +136,6 @@ pub(crate) fn summarize(
 /// One distinct ad of an import, for mapping ads to variants.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AdRef<'a> {
-    /// Ad ID.
     pub ad_id: &'a str,
     /// Ad name from the first row of the ad.
     pub ad_name: Option<&'a str>,
