@@ -27,18 +27,13 @@ pub struct Workspace {
 
 /// Returns the workspace with `slug`, creating it with `name` if it does not exist.
 pub fn ensure(conn: &mut DbConn<'_>, slug: &str, name: &str) -> QueryResult<Workspace> {
-    db_run!(conn, |c| {
-        diesel::insert_into(workspaces::table)
-            .values((
-                workspaces::slug.eq(slug),
-                workspaces::name.eq(name),
-                workspaces::created_at.eq(super::now()),
-            ))
-            .on_conflict(workspaces::slug)
-            .do_nothing()
-            .execute(c)?;
-        workspaces::table.filter(workspaces::slug.eq(slug)).select(Workspace::as_select()).first(c)
-    })
+    match insert(conn, slug, name)? {
+        Some(created) => Ok(created),
+        None => db_run!(conn, |c| workspaces::table
+            .filter(workspaces::slug.eq(slug))
+            .select(Workspace::as_select())
+            .first(c)),
+    }
 }
 
 /// The default workspace, made if missing.
