@@ -47,39 +47,42 @@ pub fn results(
 ) -> Result<ExperimentResults, ExperimentError> {
     let (experiment, master_name, arms, variants, ads) = pool.run(|c| load_setup(c, ws, id))?;
     let (start, end) = (experiment.start_date, experiment.end_date);
-    let (days, windows, checkpoints) = std::thread::scope(|scope| {
-        pool.run(|c| -> Result<_, ExperimentError> {
+    let (days, windows, checkpoints) = std::thread::scope(|scope| -> Result<_, ExperimentError> {
+        let (days, windows, lookups) = pool.run(|c| -> Result<_, ExperimentError> {
             let days = reporting::arm_days(c, id, start, end)?;
             let calendar: Vec<NaiveDate> =
                 days.iter().map(|d| d.day).collect::<BTreeSet<_>>().into_iter().collect();
             let last = calendar.last().copied();
+            // The last chart day's window is the one read below; the earlier ones start now.
             let lookups: Vec<_> = chart_days(&calendar)
                 .into_iter()
                 .map(|day| {
-                    let running = (Some(day) != last).then(|| {
+                    let lookup = (Some(day) != last).then(|| {
                         scope.spawn(move || {
                             pool.run(|c| {
                                 reporting::ads_running_at(c, id, day).map_err(ExperimentError::from)
                             })
                         })
                     });
-                    (day, running)
+                    (day, lookup)
                 })
                 .collect();
             let windows = reporting::arm_ad_windows(c, id, start, end)?;
             Ok((days, windows, lookups))
-        })
-        .map(|(days, windows, lookups)| {
-            // Joined after this connection went back to the pool, so a full pool cannot deadlock.
-            let checkpoints = lookups.into_iter().map(|(day, running)| {
-                let running = running
-                    .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-                    .transpose()?;
-                Ok::<_, ExperimentError>((day, running))
-            });
-            Ok::<_, ExperimentError>((days, windows, checkpoints.collect::<Result<Vec<_>, _>>()?))
-        })
-    })??;
+        })?;
+        // Joined after this connection went back to the pool, so a full pool cannot deadlock.
+        let mut checkpoints = Vec::with_capacity(lookups.len());
+        for (day, lookup) in lookups {
+            let running = match lookup {
+                Some(handle) => {
+                    Some(handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?)
+                }
+                None => None,
+            };
+            checkpoints.push((day, running));
+        }
+        Ok((days, windows, checkpoints))
+    })?;
     let data =
         ResultsData { experiment, master_name, arms, variants, ads, days, windows, checkpoints };
     analyse(data)
