@@ -37,6 +37,10 @@ pub(super) struct Level {
     hole_idx: Tensor,
     hole_y: Tensor,
     hole_x: Tensor,
+    /// [R] known pixels next to the hole (8-neighbours), where the final blend needs the fill's
+    /// own estimate to compare with the truth.
+    ring_y: Tensor,
+    ring_x: Tensor,
     /// [P] patch offsets: in padded linear space, and as rows / columns.
     off: Tensor,
     off_y: Tensor,
@@ -81,6 +85,14 @@ impl Level {
         }
         let tgt_idx = near_hole.view([-1]).nonzero().view([-1]);
         let hole_idx = hole.view([-1]).nonzero().view([-1]);
+        let ring_idx = hole_f
+            .max_pool2d([3, 3], [1, 1], [1, 1], [1, 1], false)
+            .view([h, w])
+            .gt(0.0)
+            .logical_and(&hole.logical_not())
+            .view([-1])
+            .nonzero()
+            .view([-1]);
         let range = Tensor::arange_start(-r, r + 1, (Kind::Int64, device));
         let off_y = range.view([-1, 1]).expand([patch, patch], false).reshape([-1]);
         let off_x = range.view([1, -1]).expand([patch, patch], false).reshape([-1]);
@@ -100,6 +112,8 @@ impl Level {
             hole_y: hole_idx.divide_scalar_mode(w, "floor"),
             hole_x: hole_idx.remainder(w),
             hole_idx,
+            ring_y: ring_idx.divide_scalar_mode(w, "floor"),
+            ring_x: ring_idx.remainder(w),
             hole,
             valid,
             valid_idx,
@@ -258,6 +272,52 @@ impl Level {
         nnf
     }
 
+    /// Drops source patches whose mean colour is far from every colour around the hole, so a
+    /// dark jacket is never filled from a red and white flag elsewhere in the photo, however
+    /// well its texture matches. The closest 5 % of sources are always kept, so a hole whose
+    /// surroundings are unlike the rest of the photo still has sources.
+    pub fn restrict_sources(&mut self, img: &Tensor, tolerance: f64) {
+        let (p, r) = (2 * self.r + 1, self.r);
+        let known = self.hole.logical_not().to_kind(Kind::Float).view([1, 1, self.h, self.w]);
+        let colour = img.narrow(0, 0, 3).unsqueeze(0) * &known;
+        let pool = |t: &Tensor| t.avg_pool2d([p, p], [1, 1], [r, r], false, false, None);
+        let means = (pool(&colour) / pool(&known).clamp_min(1e-6)).view([3, -1]);
+        let reach = 2 * p;
+        let hole_f = self.hole.to_kind(Kind::Float).view([1, 1, self.h, self.w]);
+        let near = hole_f
+            .max_pool2d([2 * reach + 1, 2 * reach + 1], [1, 1], [reach, reach], [1, 1], false)
+            .view([-1])
+            .gt(0.0)
+            .logical_and(&self.hole.logical_not().view([-1]));
+        let around = near.nonzero().view([-1]);
+        let n = around.size()[0];
+        if n == 0 {
+            return;
+        }
+        // A few hundred samples describe the surroundings' palette; all of them would make the
+        // distance matrix needlessly large on big holes.
+        let step = (n + 255) / 256;
+        let palette = means.index_select(1, &around.slice(0, 0, n, step)).tr().contiguous();
+        let sources = means.index_select(1, &self.valid_idx).tr().contiguous();
+        let s = sources.size()[0];
+        let rows = self.rows_per_chunk(palette.size()[0], s);
+        let mut nearest = Vec::new();
+        let mut start = 0;
+        while start < s {
+            let m = rows.min(s - start);
+            let d = Tensor::cdist(&sources.narrow(0, start, m), &palette, 2.0, None::<i64>);
+            nearest.push(d.amin([1i64].as_slice(), false));
+            start += m;
+        }
+        let nearest = Tensor::cat(&nearest, 0);
+        let k = (s / 20).max(1);
+        let closest_k = nearest.kthvalue(k, 0, false).0.double_value(&[]);
+        let keep = nearest.le(tolerance.max(closest_k));
+        let dropped = self.valid_idx.masked_select(&keep.logical_not());
+        let _ = self.valid.index_fill_(0, &dropped, 0);
+        self.valid_idx = self.valid_idx.masked_select(&keep);
+    }
+
     /// One Jacobi-style PatchMatch pass: propagation from the four neighbours at distance 1 and
     /// at `jump` (jump-flooding spreads good matches fast without a sequential scan), two random
     /// samples around the current match, and one uniformly random valid source.
@@ -303,10 +363,19 @@ impl Level {
     /// Patch voting: every hole pixel becomes the weighted mean of what the patches covering it
     /// propose, weighted by exp(−d / 2σ²) with σ² the median patch distance. Known pixels stay.
     pub fn vote(&self, img: &Tensor, nnf: &Nnf) -> Tensor {
+        let fill = self.vote_at(img, nnf, &self.hole_y, &self.hole_x, 1.0);
+        self.with_hole(img, &fill)
+    }
+
+    /// The weighted-mean vote [M,C] at the pixels (ys, xs). Only target patches vote, so a known
+    /// pixel next to the hole gets the fill's estimate of it, not its own value. `sharpness`
+    /// divides σ²: above 1 the best-matching patches dominate (annealing), which keeps texture
+    /// that an even average would blur.
+    fn vote_at(&self, img: &Tensor, nnf: &Nnf, ys: &Tensor, xs: &Tensor, sharpness: f64) -> Tensor {
         let pad = self.padded(img);
-        let m = self.hole_idx.size()[0];
+        let m = ys.size()[0];
         let d = nnf.dist.clamp_max(INVALID / 10.0);
-        let sigma2 = d.median().double_value(&[]).max(1e-6);
+        let sigma2 = (d.median().double_value(&[]) / sharpness).max(1e-6);
         let wt = (nnf.dist.neg() / (2.0 * sigma2)).clamp_min(-50.0).exp();
         let mut wmap = Tensor::zeros([self.h * self.w], (Kind::Float, self.device()));
         let _ = wmap.index_copy_(0, &self.tgt_idx, &wt);
@@ -319,8 +388,8 @@ impl Level {
         while start < m {
             let c = rows.min(m - start);
             // The patch centred at t = h − o covers h at its offset o.
-            let ty = self.hole_y.narrow(0, start, c).view([c, 1]) - &oy;
-            let tx = self.hole_x.narrow(0, start, c).view([c, 1]) - &ox;
+            let ty = ys.narrow(0, start, c).view([c, 1]) - &oy;
+            let tx = xs.narrow(0, start, c).view([c, 1]) - &ox;
             let inside = ty
                 .ge(0)
                 .logical_and(&ty.lt(self.h))
@@ -337,17 +406,37 @@ impl Level {
             parts.push(acc / wsum.clamp_min(1e-30));
             start += c;
         }
-        let fill = Tensor::cat(&parts, 0);
-        self.with_hole(img, &fill)
+        Tensor::cat(&parts, 0)
     }
 
     /// Copies each hole pixel from the centre of its source patch: no averaging, so the texture
-    /// keeps its full contrast. Used as the last step at full resolution.
+    /// keeps its full contrast.
     pub fn copy_centres(&self, img: &Tensor, nnf: &Nnf) -> Tensor {
-        let src =
-            nnf.y.index_select(0, &self.hole_idx) * self.w + nnf.x.index_select(0, &self.hole_idx);
-        let fill = img.view([self.channels, -1]).index_select(1, &src).tr();
+        let fill = self.centres_at(img, nnf, &self.hole_y, &self.hole_x);
         self.with_hole(img, &fill)
+    }
+
+    fn centres_at(&self, img: &Tensor, nnf: &Nnf, ys: &Tensor, xs: &Tensor) -> Tensor {
+        let lin = ys * self.w + xs;
+        let src = nnf.y.index_select(0, &lin) * self.w + nnf.x.index_select(0, &lin);
+        img.view([self.channels, -1]).index_select(1, &src).tr()
+    }
+
+    /// The final estimate before blending: hole and ring pixels hold the fill's prediction
+    /// (`best_patch`: copied from matched centres; otherwise the vote with `sharpness`).
+    pub fn predict(&self, img: &Tensor, nnf: &Nnf, best_patch: bool, sharpness: f64) -> Tensor {
+        let at = |ys: &Tensor, xs: &Tensor| {
+            if best_patch {
+                self.centres_at(img, nnf, ys, xs)
+            } else {
+                self.vote_at(img, nnf, ys, xs, sharpness)
+            }
+        };
+        let ring = at(&self.ring_y, &self.ring_x);
+        let ring_lin = &self.ring_y * self.w + &self.ring_x;
+        let with_ring = img.view([self.channels, -1]).index_copy(1, &ring_lin, &ring.tr());
+        let fill = at(&self.hole_y, &self.hole_x);
+        with_ring.index_copy(1, &self.hole_idx, &fill.tr()).view([self.channels, self.h, self.w])
     }
 
     /// `img` with its hole pixels replaced by `fill` [M,C].
@@ -391,5 +480,61 @@ impl Level {
         let _ = nnf.y.index_copy_(0, &self.tgt_idx, &sy.clamp(self.r, self.h - 1 - self.r));
         let _ = nnf.x.index_copy_(0, &self.tgt_idx, &sx.clamp(self.r, self.w - 1 - self.r));
         nnf
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tch::{Device, Kind, Tensor};
+
+    use super::Level;
+
+    /// A dark navy "jacket" on the left with a hole in it, a red and white "flag" on the right.
+    fn jacket_and_flag() -> (Tensor, Tensor) {
+        let (h, w) = (60i64, 120i64);
+        let img = Tensor::zeros([5, h, w], (Kind::Float, Device::Cpu));
+        for (c, v) in [(0, 0.10), (1, 0.12), (2, 0.25)] {
+            let _ = img.get(c).narrow(1, 0, 70).fill_(v);
+        }
+        for stripe in 0..6 {
+            let rgb = if stripe % 2 == 0 { [0.8, 0.1, 0.1] } else { [0.95, 0.95, 0.95] };
+            for (c, v) in rgb.into_iter().enumerate() {
+                let _ = img.get(c as i64).narrow(0, stripe * 10, 10).narrow(1, 70, 50).fill_(v);
+            }
+        }
+        let hole = Tensor::zeros([h, w], (Kind::Bool, Device::Cpu));
+        let _ = hole.narrow(0, 22, 16).narrow(1, 25, 16).fill_(1);
+        (img, hole)
+    }
+
+    #[test]
+    fn sources_unlike_every_colour_around_the_hole_are_dropped() {
+        let (img, hole) = jacket_and_flag();
+        let mut level = Level::new(hole, 7, 5, 1 << 19).unwrap();
+        let before = level.sources();
+        level.restrict_sources(&img, 0.12);
+        let xs = level.valid_idx.remainder(level.w);
+        assert!(level.sources() > 0 && level.sources() < before);
+        // A patch mostly of jacket with an edge of flag is close enough; one centred on the flag
+        // (x >= 70) is not.
+        assert!(xs.max().int64_value(&[]) < 70, "a flag patch survived");
+        assert!(xs.min().int64_value(&[]) <= 3, "jacket patches were dropped");
+        let valid = level.valid.view([level.h, level.w]).to_kind(Kind::Int64);
+        assert_eq!(valid.sum(Kind::Int64).int64_value(&[]), level.sources());
+    }
+
+    #[test]
+    fn a_hole_unlike_the_whole_photo_keeps_its_closest_sources() {
+        let (img, hole) = jacket_and_flag();
+        // Paint everything around the hole green: no source is within the tolerance.
+        let around = img.narrow(2, 15, 30).narrow(1, 15, 30);
+        let _ = around.get(0).fill_(0.1);
+        let _ = around.get(1).fill_(0.9);
+        let _ = around.get(2).fill_(0.1);
+        let hole = hole.logical_and(&Tensor::ones_like(&hole));
+        let mut level = Level::new(hole, 7, 5, 1 << 19).unwrap();
+        let before = level.sources();
+        level.restrict_sources(&img, 0.12);
+        assert!(level.sources() >= before / 20, "{} of {before}", level.sources());
     }
 }
