@@ -292,6 +292,8 @@ diesel::table! {
         audit_note -> Nullable<Text>,
         created_by -> Nullable<Integer>,
         created_at -> Timestamp,
+        lightness_corr -> Nullable<Double>,
+        gamut_mapped_px -> Nullable<BigInt>,
     }
 }
 

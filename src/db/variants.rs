@@ -71,7 +71,9 @@ pub struct Variant {
     pub changed_fraction: Option<f64>,
     /// Audit: fraction of the image the grown+feathered mask covers.
     pub mask_fraction: Option<f64>,
-    /// Audit: ΔE2000 between the region's mean colour and the target (recolor only).
+    /// Audit: ΔE2000 between the target and the region's typical colour, the median Lab of its
+    /// diffuse tone (`imaging::typical_colour`; recolor), or between the region's mean and its
+    /// ring's (a grade's match).
     pub delta_e: Option<f64>,
     /// Audit: whether the change stayed inside the mask.
     pub controlled: Option<bool>,
@@ -79,6 +81,11 @@ pub struct Variant {
     pub audit_note: Option<String>,
     pub created_by: Option<i32>,
     pub created_at: chrono::NaiveDateTime,
+    /// Audit (recolor): Pearson correlation of L* inside the mask's core, parent against result;
+    /// `None` when the element was flat.
+    pub lightness_corr: Option<f64>,
+    /// Audit (recolor): pixels whose new colour lost chroma to fit sRGB.
+    pub gamut_mapped_px: Option<i64>,
 }
 
 /// A variant to insert.
@@ -118,12 +125,16 @@ pub struct AuditUpdate {
     pub changed_fraction: Option<f64>,
     /// Mask fraction.
     pub mask_fraction: Option<f64>,
-    /// ΔE2000 (recolor).
+    /// ΔE2000 (recolor, grade match).
     pub delta_e: Option<f64>,
     /// Controlled verdict.
     pub controlled: Option<bool>,
     /// Verdict text.
     pub audit_note: Option<String>,
+    /// L* correlation (recolor).
+    pub lightness_corr: Option<f64>,
+    /// Gamut-mapped pixels (recolor).
+    pub gamut_mapped_px: Option<i64>,
 }
 
 /// Inserts a variant and returns it.

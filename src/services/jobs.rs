@@ -17,7 +17,7 @@ use crate::services::engine_limits::{self, LimitError};
 use crate::services::grade;
 use crate::services::imaging::{self, ImagingError};
 use crate::services::pictures::{self, DerivedPictures};
-use crate::services::recolor::{self, HexColor};
+use crate::services::recolor;
 use crate::services::variants::{Operation, Params, ParentRef, VariantError, load_parent};
 
 /// Errors while rendering a variant.
@@ -113,15 +113,14 @@ pub fn render(
     };
     let opts = InpaintOptions { seed: params.seed_for(op), grow, feather, context_margin: None };
     let mut delta_e = None;
+    let mut recolored = None;
     let result: RgbImage = match op {
         Operation::Erase | Operation::Fill => inpaint::run(engine, &parent, &mask, &opts)?.image,
         Operation::Recolor => {
-            let hex = HexColor::parse(params.hex.as_deref().unwrap_or_default())
+            let (out, target) = recolor::render(&parent, &alpha, &params)
                 .map_err(|e| RenderError::Invalid(e.to_string()))?;
-            let out =
-                recolor::recolor(&parent, &alpha, hex, params.keep_lightness.unwrap_or(false))
-                    .ok_or_else(|| RenderError::Invalid("the mask selects no pixels".into()))?;
-            delta_e = Some(out.delta_e);
+            delta_e = Some(f64::from(out.report.delta_e));
+            recolored = Some((out.report, target));
             out.image
         }
         Operation::Composite => place(&parent, &reference()?, &alpha, &limits)?,
@@ -150,7 +149,10 @@ pub fn render(
     let audit = audit::audit(&parent, &result, &alpha, tol);
     let result_sha = blobs.put(&imaging::png_rgb(&result)?)?;
     let pictures = pictures::derive(blobs, &parent, &result, &alpha)?;
-    let note = audit_note(&v, op, &audit, tol);
+    let mut note = audit_note(&v, op, &audit, tol);
+    if let Some((report, target)) = &recolored {
+        note = format!("{note}. {}", recolor::note(report, *target));
+    }
     let update = AuditUpdate {
         result_sha: Some(result_sha.as_str().to_owned()),
         changed_outside_mask_px: Some(
@@ -161,6 +163,12 @@ pub fn render(
         delta_e,
         controlled: Some(audit.controlled),
         audit_note: Some(note),
+        lightness_corr: recolored
+            .as_ref()
+            .and_then(|(r, _)| r.lightness_correlation.map(f64::from)),
+        gamut_mapped_px: recolored
+            .as_ref()
+            .map(|(r, _)| i64::try_from(r.gamut_mapped_px).unwrap_or(i64::MAX)),
     };
     Ok(Rendered { update, audit, pictures })
 }

@@ -217,6 +217,8 @@ mod tree_tests {
             audit_note: None,
             created_by: None,
             created_at: chrono::NaiveDateTime::default(),
+            lightness_corr: None,
+            gamut_mapped_px: None,
         }
     }
 

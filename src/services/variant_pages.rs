@@ -129,6 +129,8 @@ pub fn variant_json(v: &Variant, duplicate_of: Option<i32>) -> serde_json::Value
             "changed_fraction": v.changed_fraction,
             "mask_fraction": v.mask_fraction,
             "delta_e": v.delta_e,
+            "lightness_corr": v.lightness_corr,
+            "gamut_mapped_px": v.gamut_mapped_px,
             "controlled": v.controlled,
             "note": v.audit_note,
         },

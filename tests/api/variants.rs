@@ -165,6 +165,93 @@ async fn recolor_hits_the_brand_colour_on_a_flat_element() {
     assert_eq!(bad.status().as_u16(), 422);
 }
 
+/// The demo's saucer (coffee.png, its ellipse minus the cup, the handle and the spoon), as a PNG.
+fn saucer_mask() -> Vec<u8> {
+    let ellipse = |x: f64, y: f64, (cx, cy, rx, ry): (f64, f64, f64, f64)| {
+        ((x - cx) / rx).powi(2) + ((y - cy) / ry).powi(2) <= 1.0
+    };
+    let mask = GrayImage::from_fn(600, 400, |x, y| {
+        let (x, y) = (f64::from(x), f64::from(y));
+        let (vx, vy) = (-40.0, 180.0);
+        let t = (((x - 412.0) * vx + (y - 70.0) * vy) / (vx * vx + vy * vy)).clamp(0.0, 1.0);
+        let spoon = (412.0 + t * vx - x).powi(2) + (70.0 + t * vy - y).powi(2) <= 18.0 * 18.0;
+        let inside = ellipse(x, y, (278.0, 232.0, 196.0, 148.0))
+            && !ellipse(x, y, (290.0, 150.0, 124.0, 128.0))
+            && !ellipse(x, y, (228.0, 268.0, 36.0, 40.0))
+            && !ellipse(x, y, (366.0, 284.0, 48.0, 48.0))
+            && !spoon;
+        image::Luma([if inside { 255 } else { 0 }])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    mask.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[actix_web::test]
+async fn a_shaded_saucer_recolored_keeps_its_shading_and_the_audit_says_so() {
+    let app = spawn_app().await;
+    let token = app.api_user(Role::Growth);
+    let photo = fixture_png("coffee.png", 600, 400);
+    let parent = decode(&photo);
+    let master = app.api_master(&token, photo, "Coffee").await;
+    let mut ids = Vec::new();
+    for hex in ["#228B22", "#FFFFFF"] {
+        let res = app
+            .api_variant_raw(
+                &token,
+                ("master", master),
+                "saucer",
+                hex,
+                "recolor",
+                saucer_mask(),
+                &format!(r#"{{"hex":"{hex}"}}"#),
+                None,
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 201);
+        ids.push(res.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap());
+    }
+    app.run_jobs();
+
+    let green = app.api_json(&token, &format!("/api/v1/variants/{}", ids[0])).await;
+    let audit = &green["audit"];
+    let (de, corr) =
+        (audit["delta_e"].as_f64().unwrap(), audit["lightness_corr"].as_f64().unwrap());
+    eprintln!("saucer → #228B22 through the API: ΔE2000 {de:.3}, L* correlation {corr:.4}");
+    assert!(de < 2.0, "{audit}");
+    assert!(corr >= 0.95, "{audit}");
+    assert!(audit["gamut_mapped_px"].as_i64().is_some(), "{audit}");
+    assert_eq!(audit["changed_outside_mask_px"], 0);
+    let result = app.api_image(&token, &format!("/api/v1/variants/{}/image", ids[0])).await;
+    // The recolor's default feather is 1 px.
+    assert_outside_identical(&parent, &result, &saucer_mask(), 0, 1);
+    // The statistic the audit stores is the one the pixel crate defines, measured here on the
+    // stored result independently of the render.
+    let alpha = inpaint::mask::prepare_alpha(
+        &image::load_from_memory(&saucer_mask()).unwrap().to_luma8(),
+        0,
+        1,
+    )
+    .unwrap();
+    let typical = imaging::typical_colour(&result, &alpha).unwrap();
+    let own = palette::color_difference::Ciede2000::difference(
+        typical,
+        imaging::HexColor::parse("#228B22").unwrap().lab(),
+    );
+    assert!((f64::from(own) - de).abs() < 1e-3, "{own} vs {de}");
+
+    let white = app.api_json(&token, &format!("/api/v1/variants/{}", ids[1])).await;
+    let note = white["audit"]["note"].as_str().unwrap();
+    assert!(note.contains("#FFFFFF is out of reach"), "{note}");
+    assert!(white["audit"]["delta_e"].as_f64().unwrap() >= 2.0);
+
+    app.login_as(Role::Viewer).await;
+    let html = app.get_html(&format!("/variants/{}", ids[0])).await;
+    assert!(html.contains("ΔE2000 of the diffuse tone to target"), "{html}");
+    assert!(html.contains(r#"id="audit-lightness-corr""#));
+    assert!(html.contains(&format!("{corr:.3}")), "correlation {corr:.3} not shown");
+}
+
 #[actix_web::test]
 async fn imports_are_audited_and_a_leaky_one_is_uncontrolled() {
     let app = spawn_app().await;

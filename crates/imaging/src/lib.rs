@@ -9,9 +9,16 @@ mod blend;
 mod color;
 mod curve;
 mod grade;
+mod hex;
 mod matching;
+mod recolor;
 
 pub use blend::{Window, active_window, blend};
 pub use curve::ToneCurve;
 pub use grade::{Grade, GradeError, Graded, grade};
+pub use hex::{BadHex, HexColor};
 pub use matching::{LabStats, MatchReport, lab_stats, ring_alpha};
+pub use recolor::{
+    ON_TARGET_DELTA_E, Reach, RecolorError, RecolorReport, Recolored, TYPICAL_BAND,
+    lightness_correlation, recolor, typical_colour,
+};
