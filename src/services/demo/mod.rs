@@ -29,6 +29,8 @@ use crate::services::{review, variants};
 
 mod masks;
 mod performance;
+#[cfg(test)]
+mod tests;
 
 use crate::db::jobs::JobStatus;
 use masks::{background_mask, saucer_mask, spoon_mask};

@@ -1,0 +1,52 @@
+//! The demo is the first impression: its erase must leave no ghost of the spoon.
+
+use image::{GrayImage, RgbImage};
+use inpaint::mask::prepare_alpha;
+use inpaint::{DecodeLimits, InpaintOptions, PatchFill, load_image, run};
+use palette::{IntoColor, Lab, Srgb};
+
+use super::MASTER_PHOTO;
+use super::masks::spoon_mask;
+
+/// Mean CIELAB colour of `img` where `inside` holds for the pixel's index.
+fn mean_lab(img: &RgbImage, inside: impl Fn(usize) -> bool) -> [f64; 3] {
+    let (mut sum, mut n) = ([0.0f64; 3], 0.0);
+    for (i, p) in img.pixels().enumerate().filter(|(i, _)| inside(*i)) {
+        let lab: Lab = Srgb::new(p[0], p[1], p[2]).into_format::<f32>().into_color();
+        for (s, v) in sum.iter_mut().zip([lab.l, lab.a, lab.b]) {
+            *s += f64::from(v);
+        }
+        n += 1.0;
+    }
+    sum.map(|s| s / n)
+}
+
+fn delta_e(a: [f64; 3], b: [f64; 3]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f64>().sqrt()
+}
+
+#[test]
+fn the_demo_erase_fills_with_its_surroundings_not_the_spoon() {
+    let photo = load_image(MASTER_PHOTO, &DecodeLimits::default()).unwrap();
+    let mask = spoon_mask();
+    let opts = InpaintOptions { seed: 0, grow: 6, feather: 3, ..Default::default() };
+    let out = run(&PatchFill::new(tch::Device::Cpu), &photo, &mask, &opts).unwrap();
+    let at = |m: &GrayImage, t: u8| m.as_raw().iter().map(move |&v| v > t).collect::<Vec<_>>();
+    let core = at(&out.alpha, 254);
+    let spoon = at(&mask, 127);
+    // The surroundings: a band 4 to 16 px outside everything the edit may touch.
+    let near = at(&prepare_alpha(&mask, 6 + 3 + 4, 0).unwrap(), 127);
+    let far = at(&prepare_alpha(&mask, 6 + 3 + 16, 0).unwrap(), 127);
+    let fill = mean_lab(&out.image, |i| core[i]);
+    let around = mean_lab(&photo, |i| far[i] && !near[i]);
+    let removed = mean_lab(&photo, |i| spoon[i]);
+    let (to_around, to_removed) = (delta_e(fill, around), delta_e(fill, removed));
+    eprintln!(
+        "fill {fill:.1?}, surroundings {around:.1?}, spoon {removed:.1?}: ΔE76 {to_around:.1} to the surroundings, {to_removed:.1} to the spoon"
+    );
+    assert!(to_around < 8.0, "the fill's colour is {to_around:.1} from its surroundings");
+    assert!(
+        to_around * 2.0 < to_removed,
+        "the fill looks more like the spoon than its surroundings"
+    );
+}
