@@ -10,8 +10,10 @@ mod color;
 mod curve;
 mod grade;
 mod matching;
+mod select;
 
 pub use blend::{Window, active_window, blend};
 pub use curve::ToneCurve;
 pub use grade::{Grade, GradeError, Graded, grade};
 pub use matching::{LabStats, MatchReport, lab_stats, ring_alpha};
+pub use select::{GrabCut, MAX_TOLERANCE, SelectError, Wand, check_box, grab_cut, iou, magic_wand};
