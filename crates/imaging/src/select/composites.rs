@@ -48,8 +48,8 @@ fn composite(c: &Case) -> (RgbImage, GrayImage, Window) {
             let (sx, sy) = (i64::from(c.from.0) + dx, i64::from(c.from.1) + dy);
             let s = src.get_pixel(sx as u32, sy as u32).0;
             let t = img.get_pixel_mut(tx as u32, ty as u32);
-            for k in 0..3 {
-                t.0[k] = (f64::from(s[k]) * a + f64::from(t.0[k]) * (1.0 - a)).round() as u8;
+            for (tk, sk) in t.0.iter_mut().zip(s) {
+                *tk = (f64::from(sk) * a + f64::from(*tk) * (1.0 - a)).round() as u8;
             }
             if a >= 0.5 {
                 truth.put_pixel(tx as u32, ty as u32, Luma([255]));

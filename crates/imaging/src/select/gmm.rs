@@ -182,9 +182,9 @@ mod tests {
         let m = [[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]];
         let (inv, det) = invert(&m);
         assert!((det - (4.0 * (6.0 - 0.04) - 1.0 * (2.0 - 0.1) + 0.5 * (0.2 - 1.5))).abs() < 1e-9);
-        for a in 0..3 {
+        for (a, row) in m.iter().enumerate() {
             for b in 0..3 {
-                let v: f64 = (0..3).map(|k| m[a][k] * inv[k][b]).sum();
+                let v: f64 = row.iter().zip(&inv).map(|(x, inv_row)| x * inv_row[b]).sum();
                 assert!((v - f64::from(u8::from(a == b))).abs() < 1e-9);
             }
         }

@@ -268,14 +268,16 @@ impl Graph {
             // A parent j must be able to pass flow to i (source tree) or take it from i (sink tree).
             let open = if sink { self.residual[a0u] } else { self.residual[a0u ^ 1] } > 0.0;
             let j = self.head[a0u] as usize;
-            if open && self.nodes[j].in_sink_tree == sink && self.nodes[j].parent != NONE {
-                if let Some(d) = self.origin_distance(j) {
-                    if d < best_dist {
-                        best = a0;
-                        best_dist = d;
-                    }
-                    self.stamp_path(j, d);
+            if open
+                && self.nodes[j].in_sink_tree == sink
+                && self.nodes[j].parent != NONE
+                && let Some(d) = self.origin_distance(j)
+            {
+                if d < best_dist {
+                    best = a0;
+                    best_dist = d;
                 }
+                self.stamp_path(j, d);
             }
             a0 = self.next[a0u];
         }
@@ -412,6 +414,7 @@ mod tests {
     }
 
     #[test]
+    #[expect(clippy::needless_range_loop, reason = "node ids index both the graph and the matrix")]
     fn grid_flows_match_edmonds_karp() {
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
         let mut rnd = move |m: u64| {
