@@ -17,7 +17,7 @@ use crate::services::imaging;
 use ::imaging::{GrabCut, SelectError, Wand, Window, check_box, grab_cut, magic_wand};
 
 /// GrabCut works on at most this many pixels; a larger parent is selected on a downscaled copy
-/// and the mask scaled back, which keeps a click under a second on a phone photo.
+/// and the mask scaled back, which bounds the work of one click whatever the photo's size.
 const WORK_PIXELS: u32 = 1_000_000;
 
 /// What the editor sends: the parent and the tool with its input, in the parent's pixels.
@@ -74,7 +74,7 @@ pub fn select(
 }
 
 /// Runs the tool on `image`; the mask has the image's size.
-pub fn compute(image: &RgbImage, tool: &SelectionTool) -> Result<GrayImage, VariantError> {
+fn compute(image: &RgbImage, tool: &SelectionTool) -> Result<GrayImage, VariantError> {
     let invalid = |e: SelectError| VariantError::Invalid(e.to_string());
     match *tool {
         SelectionTool::Object { x, y, width, height } => {
@@ -105,5 +105,37 @@ pub fn compute(image: &RgbImage, tool: &SelectionTool) -> Result<GrayImage, Vari
         SelectionTool::Colour { x, y, tolerance, contiguous } => {
             magic_wand(image, x, y, Wand { tolerance, contiguous }).map_err(invalid)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Rgb;
+
+    #[test]
+    fn a_large_parent_is_cut_on_a_downscaled_copy_and_answered_at_full_size() {
+        // A red disc on a grey 2000x1000 image (2 MP), selected at about 0.7x.
+        let (w, h) = (2000u32, 1000u32);
+        let inside = |x: u32, y: u32| {
+            (f64::from(x) - 900.0).powi(2) + (f64::from(y) - 500.0).powi(2) < 300.0f64.powi(2)
+        };
+        let img = RgbImage::from_fn(w, h, |x, y| {
+            if inside(x, y) {
+                Rgb([200, 40, 40 + (x % 7) as u8])
+            } else {
+                Rgb([90 + (y % 9) as u8, 100, 110])
+            }
+        });
+        let tool = SelectionTool::Object { x: 560, y: 160, width: 680, height: 680 };
+        let mask = compute(&img, &tool).unwrap();
+        assert_eq!(mask.dimensions(), (w, h));
+        let truth = GrayImage::from_fn(w, h, |x, y| Luma([if inside(x, y) { 255 } else { 0 }]));
+        let iou = ::imaging::iou(&mask, &truth);
+        assert!(iou > 0.97, "IoU {iou}");
+        // The box is checked at full size, so the message names the numbers that were sent.
+        let outside = SelectionTool::Object { x: 1990, y: 0, width: 20, height: 20 };
+        let err = compute(&img, &outside).unwrap_err().to_string();
+        assert!(err.contains("(1990, 0)"), "{err}");
     }
 }
