@@ -10,7 +10,9 @@ use crate::auth::{CurrentUser, Permission, session};
 use crate::error::AppError;
 use crate::routes::masters::image_response;
 use crate::services::pictures::{self, Picture};
-use crate::services::variants::{self as svc, Operation, ParentRef, VariantInput};
+use crate::services::variants::{
+    self as svc, Operation, ParentRef, SelectionRequest, VariantInput,
+};
 use crate::services::{grade, variant_pages};
 use crate::state::AppState;
 use crate::web::multipart::{Fields, read_fields};
@@ -97,6 +99,21 @@ pub async fn create(
         session::flash(&session, "info", w.clone());
     }
     Ok(redirect(&format!("/variants/{}", created.variant.id)))
+}
+
+/// `POST /variants/selection` (JSON; the CSRF token in the `X-CSRF-Token` header): the smart
+/// selection on the parent as a mask PNG, for the editor to merge into the painted mask.
+pub async fn selection(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    body: super::api::JsonBody<SelectionRequest>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::EditCreative)?;
+    let req = super::api::json_body(body)?;
+    let (st, ws) = (state.clone(), user.workspace);
+    let png =
+        web::block(move || svc::select(&st.pool, &st.blobs, &st.settings, ws, &req)).await??;
+    Ok(HttpResponse::Ok().content_type("image/png").body(png))
 }
 
 /// `GET /variants/{id}`.

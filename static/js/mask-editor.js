@@ -1,6 +1,7 @@
-// Mask editor: brush, eraser and rectangle on a canvas over the parent image, with invert,
-// undo/redo, a live preview of the grown + feathered mask, and a warning when the mask border
-// sits on a high-contrast edge. The mask is submitted as a PNG (alpha = painted) with the form;
+// Mask editor: brush, eraser and rectangle on a canvas over the parent image, smart selection
+// (the object in a dragged box, or a colour by click, computed by the server and added to or
+// subtracted from the paint), invert, undo/redo, a live preview of the grown + feathered mask,
+// and a warning when the mask border sits on a high-contrast edge. The mask is submitted as a PNG (alpha = painted) with the form;
 // each change of the final mask is announced as a `maskchange` event on the stage.
 (function () {
   "use strict";
@@ -21,6 +22,9 @@
   var showPreview = document.getElementById("mask-preview");
   var stats = document.getElementById("mask-stats"), edgeWarn = document.getElementById("edge-warning");
   var luma = null;
+  var form = document.getElementById("variant-form");
+  var tolerance = document.getElementById("select-tolerance"), toleranceOut = document.getElementById("tolerance-out");
+  var selectStatus = document.getElementById("select-status");
 
   // Image luminance, for the edge check (same origin, so the pixels are readable).
   function loadLuma() {
@@ -50,8 +54,9 @@
     e.preventDefault();
     // Capture keeps a stroke going outside the canvas; synthetic pointers cannot be captured.
     try { canvas.setPointerCapture(e.pointerId); } catch (_) { /* not an active pointer */ }
+    if (tool === "colour") { selectColour(pos(e)); return; }
     drawing = true; before = snapshot(); last = pos(e);
-    if (tool === "rect") rectStart = last; else stroke(last, last);
+    if (tool === "rect" || tool === "object") rectStart = last; else stroke(last, last);
   });
   canvas.addEventListener("pointermove", function (e) {
     if (!drawing) return;
@@ -59,13 +64,24 @@
     if (tool === "rect") {
       ctx.putImageData(before, 0, 0); ctx.fillStyle = PAINT;
       ctx.fillRect(Math.min(rectStart.x, p.x), Math.min(rectStart.y, p.y), Math.abs(p.x - rectStart.x), Math.abs(p.y - rectStart.y));
+    } else if (tool === "object") {
+      ctx.putImageData(before, 0, 0); ctx.save();
+      ctx.setLineDash([8, 6]); ctx.lineWidth = 2 * W / canvas.getBoundingClientRect().width; ctx.strokeStyle = "rgb(20,20,20)";
+      ctx.strokeRect(Math.min(rectStart.x, p.x), Math.min(rectStart.y, p.y), Math.abs(p.x - rectStart.x), Math.abs(p.y - rectStart.y));
+      ctx.restore();
     } else { stroke(last, p); }
     last = p;
   });
-  function end() { if (!drawing) return; drawing = false; pushUndo(before); changed(); }
+  function end() {
+    if (!drawing) return;
+    drawing = false;
+    // The dashed box was only a guide: the server's selection is what lands in the mask.
+    if (tool === "object") { ctx.putImageData(before, 0, 0); selectObject(rectStart, last); return; }
+    pushUndo(before); changed();
+  }
   canvas.addEventListener("pointerup", end);
   canvas.addEventListener("pointercancel", end);
-  canvas.addEventListener("pointerleave", function () { if (tool !== "rect") end(); });
+  canvas.addEventListener("pointerleave", function () { if (tool !== "rect" && tool !== "object") end(); });
 
   document.querySelectorAll(".tool").forEach(function (b) {
     b.addEventListener("click", function () {
@@ -83,6 +99,51 @@
   document.getElementById("mask-undo").addEventListener("click", function () { if (!undo.length) return; redo.push(snapshot()); ctx.putImageData(undo.pop(), 0, 0); changed(); });
   document.getElementById("mask-redo").addEventListener("click", function () { if (!redo.length) return; undo.push(snapshot()); ctx.putImageData(redo.pop(), 0, 0); changed(); });
   [grow, feather, showPreview].forEach(function (el) { el.addEventListener("input", changed); });
+  tolerance.addEventListener("input", function () { toleranceOut.textContent = tolerance.value; });
+
+  // ---- Smart selection: the server computes a mask on the parent's pixels. ----
+  function selectMode() { return document.querySelector('input[name="select-mode"]:checked').value; }
+  function selectObject(a, b) {
+    var x0 = Math.max(0, Math.floor(Math.min(a.x, b.x))), y0 = Math.max(0, Math.floor(Math.min(a.y, b.y)));
+    var x1 = Math.min(W, Math.ceil(Math.max(a.x, b.x))), y1 = Math.min(H, Math.ceil(Math.max(a.y, b.y)));
+    requestSelection({ tool: "object", x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) });
+  }
+  function selectColour(p) {
+    requestSelection({
+      tool: "colour", x: Math.min(W - 1, Math.max(0, Math.floor(p.x))), y: Math.min(H - 1, Math.max(0, Math.floor(p.y))),
+      tolerance: Number(tolerance.value), contiguous: document.getElementById("select-contiguous").checked
+    });
+  }
+  function requestSelection(body) {
+    body.parent_kind = form.elements.parent_kind.value; body.parent_id = Number(form.elements.parent_id.value);
+    selectStatus.hidden = false; selectStatus.textContent = "Selecting…";
+    fetch("/variants/selection", {
+      method: "POST", credentials: "same-origin", body: JSON.stringify(body),
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": form.elements.csrf_token.value }
+    })
+      .then(function (r) {
+        if (r.ok) return r.blob();
+        return r.text().then(function (t) { throw new Error(errorMessage(t, r.status)); });
+      })
+      .then(function (blob) { return createImageBitmap(blob); })
+      .then(mergeSelection)
+      .catch(function (x) { selectStatus.textContent = x.message; });
+  }
+  // Selected pixels (> 127 in the grey PNG) are painted or erased; the rest keep the user's paint.
+  function mergeSelection(bitmap) {
+    var t = document.createElement("canvas"); t.width = W; t.height = H;
+    var g = t.getContext("2d", { willReadFrequently: true }); g.drawImage(bitmap, 0, 0);
+    var sel = g.getImageData(0, 0, W, H).data;
+    pushUndo(snapshot());
+    var s = snapshot(), d = s.data, add = selectMode() === "add", n = 0;
+    for (var i = 0; i < d.length; i += 4) {
+      if (sel[i] <= 127) continue;
+      n++;
+      if (add) { d[i] = 255; d[i + 1] = 80; d[i + 2] = 200; d[i + 3] = 255; } else { d[i + 3] = 0; }
+    }
+    ctx.putImageData(s, 0, 0); changed();
+    selectStatus.textContent = n ? (add ? "Added " : "Subtracted ") + n + " px; keep painting to refine." : "Nothing selected there: try a looser box or a higher tolerance.";
+  }
 
   // The final mask as the server prepares it, approximately: grow = the mask stamped at offsets
   // on rings up to the radius; feather = a blur of that. Its alpha channel is the mask.
@@ -136,7 +197,6 @@
     drawPreview();
   }
 
-  var form = document.getElementById("variant-form");
   var op = document.getElementById("v-operation");
   function opChanged() {
     document.getElementById("hex-field").hidden = op.value !== "recolor";
@@ -147,6 +207,16 @@
     document.getElementById("reference-field").hidden = ["composite", "erase+composite", "import"].indexOf(op.value) < 0;
   }
   op.addEventListener("change", opChanged); opChanged(); // also the first changed()
+
+  // The message of an error answer: JSON `{error}` or the text of an error page.
+  function errorMessage(t, status) {
+    var msg;
+    try { msg = JSON.parse(t).error; } catch (_) {
+      var doc = new DOMParser().parseFromString(t, "text/html");
+      var main = doc.querySelector("main"); msg = (main ? main.textContent : t).replace(/\s+/g, " ").trim().slice(0, 300);
+    }
+    return msg || ("HTTP " + status);
+  }
 
   form.addEventListener("submit", function (e) {
     e.preventDefault();
@@ -162,14 +232,7 @@
       fetch(form.action, { method: "POST", body: fd, credentials: "same-origin" })
         .then(function (r) {
           if (r.ok && r.redirected) { window.location.assign(r.url); return null; }
-          return r.text().then(function (t) {
-            var msg;
-            try { msg = JSON.parse(t).error; } catch (_) {
-              var doc = new DOMParser().parseFromString(t, "text/html");
-              var main = doc.querySelector("main"); msg = (main ? main.textContent : t).replace(/\s+/g, " ").trim().slice(0, 300);
-            }
-            throw new Error(msg || ("HTTP " + r.status));
-          });
+          return r.text().then(function (t) { throw new Error(errorMessage(t, r.status)); });
         })
         .catch(function (x) { err.textContent = x.message; err.hidden = false; button.disabled = false; });
     }, "image/png");

@@ -22,6 +22,7 @@ mod reports;
 mod reviews;
 mod route_matrix;
 mod security;
+mod selection;
 mod variables;
 mod variants;
 mod workspaces;

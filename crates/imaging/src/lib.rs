@@ -1,5 +1,6 @@
 //! Pure pixel maths for liftmask's masked edits: grading light and colour inside a prepared
-//! alpha, and matching a region's colour statistics to a ring of its surroundings.
+//! alpha, matching a region's colour statistics to a ring of its surroundings, recolouring an
+//! element to a brand colour, and selecting an object (GrabCut, magic wand) for a mask.
 //!
 //! The crate has no web, database or libtorch dependency: it takes pixels and an alpha that the
 //! caller has already grown and feathered, and it guarantees that every pixel whose alpha is 0
@@ -12,6 +13,7 @@ mod grade;
 mod hex;
 mod matching;
 mod recolor;
+mod select;
 
 pub use blend::{Window, active_window, blend};
 pub use curve::ToneCurve;
@@ -22,3 +24,4 @@ pub use recolor::{
     ON_TARGET_DELTA_E, Reach, RecolorError, RecolorReport, Recolored, TYPICAL_BAND,
     lightness_correlation, recolor, typical_colour,
 };
+pub use select::{GrabCut, MAX_TOLERANCE, SelectError, Wand, check_box, grab_cut, iou, magic_wand};

@@ -1,4 +1,4 @@
-//! `/api/v1/variants`: create, read, fetch the image, review.
+//! `/api/v1/variants`: create, smart selection for masks, read, fetch the image, review.
 
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, web};
@@ -45,6 +45,22 @@ pub async fn create(
         "duplicate_of": created.duplicate_of,
         "warnings": created.warnings,
     })))
+}
+
+/// `POST /api/v1/variants/selection` with `{parent_kind, parent_id, tool: object|colour, …}`:
+/// the smart selection on the parent as a mask PNG (255 = selected), ready to send back as the
+/// `mask` of a new variant.
+pub async fn selection(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    body: super::JsonBody<svc::SelectionRequest>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::EditCreative)?;
+    let req = super::json_body(body)?;
+    let (st, ws) = (state.clone(), user.0.workspace);
+    let png =
+        web::block(move || svc::select(&st.pool, &st.blobs, &st.settings, ws, &req)).await??;
+    Ok(HttpResponse::Ok().content_type("image/png").body(png))
 }
 
 /// `GET /api/v1/variants/{id}`.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use chrono::{Days, NaiveDate};
 use diesel::prelude::*;
-use image::GrayImage;
+use image::{GrayImage, RgbImage};
 use inpaint::Inpainter;
 
 use crate::blobs::BlobStore;
@@ -80,6 +80,9 @@ pub enum DemoError {
     /// A mask could not be encoded.
     #[error("demo mask: {0}")]
     Image(#[from] image::ImageError),
+    /// A mask could not be selected on the master photo.
+    #[error("demo mask selection: {0}")]
+    Select(#[from] imaging::SelectError),
     /// No admin exists to approve the variants.
     #[error(
         "no admin user exists to approve the demo variants; run `liftmask user add --role admin` first"
@@ -113,7 +116,7 @@ struct DemoEdit {
     params: &'static str,
     /// Index into the variants made so far, or `None` for the master.
     parent: Option<usize>,
-    mask: fn() -> GrayImage,
+    mask: fn(&RgbImage) -> Result<GrayImage, imaging::SelectError>,
     reference: Option<&'static [u8]>,
     /// Relative CTR effect the generated data gives this arm's ad.
     ctr_effect: f64,
@@ -214,6 +217,7 @@ pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, 
         demo_records::mark(c, DemoRecordKind::Master, master.id).map_err(DemoError::from)
     })?;
 
+    let photo = image::load_from_memory(MASTER_PHOTO)?.to_rgb8();
     let mut variant_ids: Vec<i32> = Vec::new();
     for edit in &EDITS {
         let parent = match edit.parent {
@@ -221,7 +225,7 @@ pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, 
             Some(i) => variants::ParentRef::Variant(variant_ids[i]),
         };
         let mut mask_png = Vec::new();
-        (edit.mask)()
+        (edit.mask)(&photo)?
             .write_to(&mut std::io::Cursor::new(&mut mask_png), image::ImageFormat::Png)?;
         let input = variants::VariantInput {
             parent,

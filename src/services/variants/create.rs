@@ -64,7 +64,19 @@ pub fn load_parent(
     ws: WorkspaceId,
     parent: ParentRef,
 ) -> Result<ParentImage, VariantError> {
-    let (master_id, parent_variant_id, sha) = match parent {
+    let (master_id, parent_variant_id, sha) = locate_parent(conn, ws, parent)?;
+    let image = decode_parent(blobs, settings, &sha)?;
+    Ok(ParentImage { master_id, parent_variant_id, image })
+}
+
+/// The root master id, the parent variant id and the image blob of a parent in workspace `ws`,
+/// without reading the image (so callers can let go of the connection before decoding).
+pub fn locate_parent(
+    conn: &mut DbConn<'_>,
+    ws: WorkspaceId,
+    parent: ParentRef,
+) -> Result<(i32, Option<i32>, String), VariantError> {
+    Ok(match parent {
         ParentRef::Master(id) => {
             let m = masters::find_in(conn, ws, id)?;
             (m.id, None, m.image_sha)
@@ -79,10 +91,17 @@ pub fn load_parent(
             })?;
             (v.master_id, Some(v.id), sha)
         }
-    };
-    let bytes = blobs.get(&BlobId::parse(&sha)?)?;
-    let image = inpaint::load_image(&bytes, &imaging::limits(settings))?;
-    Ok(ParentImage { master_id, parent_variant_id, image })
+    })
+}
+
+/// Reads and decodes a parent's image blob within the configured limits.
+pub fn decode_parent(
+    blobs: &Arc<dyn BlobStore>,
+    settings: &Settings,
+    sha: &str,
+) -> Result<RgbImage, VariantError> {
+    let bytes = blobs.get(&BlobId::parse(sha)?)?;
+    Ok(inpaint::load_image(&bytes, &imaging::limits(settings))?)
 }
 
 /// Validates the input, stores the mask and reference, records the variant and enqueues its job.

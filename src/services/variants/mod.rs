@@ -4,10 +4,14 @@
 mod create;
 mod domain;
 mod edge;
+mod selection;
 
-pub use create::{Created, ParentImage, VariantInput, create, load_parent};
+pub use create::{
+    Created, ParentImage, VariantInput, create, decode_parent, load_parent, locate_parent,
+};
 pub use domain::{Operation, Params, ParentRef, Variable, parse_value};
 pub use edge::edge_warning;
+pub use selection::{SelectionRequest, SelectionTool, select};
 
 use crate::blobs::BlobError;
 use crate::db::DbError;
