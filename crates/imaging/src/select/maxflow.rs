@@ -27,12 +27,19 @@ struct Node {
     dist: u32,
 }
 
+/// One direction of an edge; kept together so that walking a node's arcs touches one cache line
+/// per arc.
+#[derive(Clone, Copy)]
+struct HalfEdge {
+    head: u32,
+    next: u32,
+    residual: f64,
+}
+
 /// A graph whose arcs are added in pairs, so arc `a`'s reverse is `a ^ 1`.
 pub struct Graph {
     nodes: Vec<Node>,
-    head: Vec<u32>,
-    next: Vec<u32>,
-    residual: Vec<f64>,
+    arcs: Vec<HalfEdge>,
     queue: VecDeque<u32>,
     orphans: VecDeque<u32>,
     time: u64,
@@ -51,9 +58,7 @@ impl Graph {
         };
         Self {
             nodes: vec![node; nodes],
-            head: Vec::with_capacity(2 * edges_hint),
-            next: Vec::with_capacity(2 * edges_hint),
-            residual: Vec::with_capacity(2 * edges_hint),
+            arcs: Vec::with_capacity(2 * edges_hint),
             queue: VecDeque::new(),
             orphans: VecDeque::new(),
             time: 0,
@@ -68,10 +73,8 @@ impl Graph {
     /// Adds the arc i→j with capacity `cap` and j→i with `rev`.
     pub fn add_edge(&mut self, i: usize, j: usize, cap: f64, rev: f64) {
         for (from, to, c) in [(i, j, cap), (j, i, rev)] {
-            let a = self.head.len() as u32;
-            self.head.push(to as u32);
-            self.next.push(self.nodes[from].first);
-            self.residual.push(c);
+            let a = self.arcs.len() as u32;
+            self.arcs.push(HalfEdge { head: to as u32, next: self.nodes[from].first, residual: c });
             self.nodes[from].first = a;
         }
     }
@@ -151,9 +154,9 @@ impl Graph {
         while a != NONE {
             let au = a as usize;
             // Source trees grow along i→j, sink trees along j→i.
-            let open = if sink { self.residual[au ^ 1] } else { self.residual[au] } > 0.0;
+            let open = if sink { self.arcs[au ^ 1].residual } else { self.arcs[au].residual } > 0.0;
             if open {
-                let j = self.head[au] as usize;
+                let j = self.arcs[au].head as usize;
                 let nj = &mut self.nodes[j];
                 if nj.parent == NONE {
                     nj.in_sink_tree = sink;
@@ -169,70 +172,70 @@ impl Graph {
                     nj.dist = dist + 1;
                 }
             }
-            a = self.next[au];
+            a = self.arcs[au].next;
         }
         None
     }
 
     /// Pushes the bottleneck through the path that `middle` (source tree → sink tree) closes.
     fn augment(&mut self, middle: u32) -> f64 {
-        let mut bottleneck = self.residual[middle as usize];
-        let mut i = self.head[(middle ^ 1) as usize] as usize;
+        let mut bottleneck = self.arcs[middle as usize].residual;
+        let mut i = self.arcs[(middle ^ 1) as usize].head as usize;
         loop {
             let p = self.nodes[i].parent;
             if p == TERMINAL {
                 break;
             }
-            bottleneck = bottleneck.min(self.residual[(p ^ 1) as usize]);
-            i = self.head[p as usize] as usize;
+            bottleneck = bottleneck.min(self.arcs[(p ^ 1) as usize].residual);
+            i = self.arcs[p as usize].head as usize;
         }
         bottleneck = bottleneck.min(self.nodes[i].terminal);
-        let mut i = self.head[middle as usize] as usize;
+        let mut i = self.arcs[middle as usize].head as usize;
         loop {
             let p = self.nodes[i].parent;
             if p == TERMINAL {
                 break;
             }
-            bottleneck = bottleneck.min(self.residual[p as usize]);
-            i = self.head[p as usize] as usize;
+            bottleneck = bottleneck.min(self.arcs[p as usize].residual);
+            i = self.arcs[p as usize].head as usize;
         }
         bottleneck = bottleneck.min(-self.nodes[i].terminal);
 
-        self.residual[(middle ^ 1) as usize] += bottleneck;
-        self.residual[middle as usize] -= bottleneck;
+        self.arcs[(middle ^ 1) as usize].residual += bottleneck;
+        self.arcs[middle as usize].residual -= bottleneck;
         // Source side: flow runs parent → child, i.e. along the reverse of each parent arc.
-        let mut i = self.head[(middle ^ 1) as usize] as usize;
+        let mut i = self.arcs[(middle ^ 1) as usize].head as usize;
         loop {
             let p = self.nodes[i].parent;
             if p == TERMINAL {
                 break;
             }
             let pu = p as usize;
-            self.residual[pu] += bottleneck;
-            self.residual[pu ^ 1] -= bottleneck;
-            if self.residual[pu ^ 1] <= 0.0 {
+            self.arcs[pu].residual += bottleneck;
+            self.arcs[pu ^ 1].residual -= bottleneck;
+            if self.arcs[pu ^ 1].residual <= 0.0 {
                 self.make_orphan(i, true);
             }
-            i = self.head[pu] as usize;
+            i = self.arcs[pu].head as usize;
         }
         self.nodes[i].terminal -= bottleneck;
         if self.nodes[i].terminal <= 0.0 {
             self.make_orphan(i, true);
         }
         // Sink side: flow runs child → parent, along each parent arc.
-        let mut i = self.head[middle as usize] as usize;
+        let mut i = self.arcs[middle as usize].head as usize;
         loop {
             let p = self.nodes[i].parent;
             if p == TERMINAL {
                 break;
             }
             let pu = p as usize;
-            self.residual[pu ^ 1] += bottleneck;
-            self.residual[pu] -= bottleneck;
-            if self.residual[pu] <= 0.0 {
+            self.arcs[pu ^ 1].residual += bottleneck;
+            self.arcs[pu].residual -= bottleneck;
+            if self.arcs[pu].residual <= 0.0 {
                 self.make_orphan(i, true);
             }
-            i = self.head[pu] as usize;
+            i = self.arcs[pu].head as usize;
         }
         self.nodes[i].terminal += bottleneck;
         if self.nodes[i].terminal >= 0.0 {
@@ -266,8 +269,9 @@ impl Graph {
         while a0 != NONE {
             let a0u = a0 as usize;
             // A parent j must be able to pass flow to i (source tree) or take it from i (sink tree).
-            let open = if sink { self.residual[a0u] } else { self.residual[a0u ^ 1] } > 0.0;
-            let j = self.head[a0u] as usize;
+            let open =
+                if sink { self.arcs[a0u].residual } else { self.arcs[a0u ^ 1].residual } > 0.0;
+            let j = self.arcs[a0u].head as usize;
             if open
                 && self.nodes[j].in_sink_tree == sink
                 && self.nodes[j].parent != NONE
@@ -279,7 +283,7 @@ impl Graph {
                 }
                 self.stamp_path(j, d);
             }
-            a0 = self.next[a0u];
+            a0 = self.arcs[a0u].next;
         }
         self.nodes[i].parent = best;
         if best != NONE {
@@ -290,18 +294,19 @@ impl Graph {
         let mut a0 = self.nodes[i].first;
         while a0 != NONE {
             let a0u = a0 as usize;
-            let j = self.head[a0u] as usize;
+            let j = self.arcs[a0u].head as usize;
             let pj = self.nodes[j].parent;
             if self.nodes[j].in_sink_tree == sink && pj != NONE {
-                let open = if sink { self.residual[a0u] } else { self.residual[a0u ^ 1] } > 0.0;
+                let open =
+                    if sink { self.arcs[a0u].residual } else { self.arcs[a0u ^ 1].residual } > 0.0;
                 if open {
                     self.activate(j as u32);
                 }
-                if pj != TERMINAL && pj != ORPHAN && self.head[pj as usize] as usize == i {
+                if pj != TERMINAL && pj != ORPHAN && self.arcs[pj as usize].head as usize == i {
                     self.make_orphan(j, false);
                 }
             }
-            a0 = self.next[a0u];
+            a0 = self.arcs[a0u].next;
         }
     }
 
@@ -325,7 +330,7 @@ impl Graph {
             if a == ORPHAN {
                 return None;
             }
-            k = self.head[a as usize] as usize;
+            k = self.arcs[a as usize].head as usize;
         }
     }
 
@@ -337,7 +342,7 @@ impl Graph {
             n.time = self.time;
             n.dist = d;
             d = d.saturating_sub(1);
-            k = self.head[n.parent as usize] as usize;
+            k = self.arcs[n.parent as usize].head as usize;
         }
     }
 }
