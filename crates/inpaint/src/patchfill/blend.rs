@@ -72,7 +72,7 @@ pub(super) fn poisson_blend(known: &Tensor, pred: &Tensor, hole: &Tensor) -> Ten
     let blended = (p + x).squeeze_dim(1);
     let region = known.narrow(-2, y0, y1 - y0).narrow(-1, x0, x1 - x0);
     let out = known.copy();
-    let _ = out.narrow(-2, y0, y1 - y0).narrow(-1, x0, x1 - x0).copy_(
+    out.narrow(-2, y0, y1 - y0).narrow(-1, x0, x1 - x0).copy_(
         &region.where_self(&sub(hole).logical_not().expand([c, y1 - y0, x1 - x0], false), &blended),
     );
     out
