@@ -24,7 +24,7 @@ pub struct VariantInfo {
     /// Its new value.
     pub value: String,
     /// Review status (`approved` is needed to be an arm).
-    pub status: String,
+    pub status: super::variants::VariantStatus,
     /// Whether the control audit passed.
     pub controlled: Option<bool>,
 }

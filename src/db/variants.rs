@@ -1,6 +1,10 @@
 //! The `variants` table: nodes of a master's lineage tree.
 
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql};
 use diesel::prelude::*;
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::Text;
 
 use super::DbConn;
 use super::schema::{masters, variants};
@@ -8,7 +12,10 @@ use super::workspaces::WorkspaceId;
 use crate::db_run;
 
 /// Where a variant is in review; stored in `variants.status` (and `reviews.from_status`/`to_status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, diesel::AsExpression, diesel::FromSqlRow,
+)]
+#[diesel(sql_type = Text)]
 #[serde(rename_all = "snake_case")]
 pub enum VariantStatus {
     Draft,
@@ -33,6 +40,33 @@ impl VariantStatus {
         [Self::Draft, Self::InReview, Self::Approved, Self::Rejected]
             .into_iter()
             .find(|k| k.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for VariantStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+// The column stays TEXT on both backends; these two impls are the only place a status string is
+// read or written, so an unknown value in the database is an error at the row, not a silent "other".
+impl<DB: Backend> FromSql<Text, DB> for VariantStatus
+where
+    String: FromSql<Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        let s = String::from_sql(bytes)?;
+        Self::parse(&s).ok_or_else(|| format!("unknown variant status `{s}`").into())
+    }
+}
+
+impl<DB: Backend> ToSql<Text, DB> for VariantStatus
+where
+    str: ToSql<Text, DB>,
+{
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+        self.as_str().to_sql(out)
     }
 }
 
@@ -61,8 +95,7 @@ pub struct Variant {
     pub reference_sha: Option<String>,
     /// Blob of the result PNG, once the job is done.
     pub result_sha: Option<String>,
-    /// Review status: draft, in_review, approved, rejected.
-    pub status: String,
+    pub status: VariantStatus,
     /// The job that renders it.
     pub job_id: Option<i32>,
     /// Audit: pixels changed outside the grown+feathered mask.

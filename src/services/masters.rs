@@ -207,7 +207,7 @@ mod tree_tests {
             mask_sha: String::new(),
             reference_sha: None,
             result_sha: None,
-            status: "draft".into(),
+            status: crate::db::variants::VariantStatus::Draft,
             job_id: None,
             changed_outside_mask_px: None,
             changed_fraction: None,

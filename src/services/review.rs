@@ -122,12 +122,12 @@ fn check_decision(
     decision: Decision,
     rules: &ReviewSettings,
 ) -> Result<(), ReviewError> {
-    let status = VariantStatus::parse(&v.status);
-    if !matches!(status, Some(VariantStatus::Draft | VariantStatus::InReview)) {
+    let status = v.status;
+    if !matches!(status, VariantStatus::Draft | VariantStatus::InReview) {
         return Err(ReviewError::Conflict(format!("the variant is already {}", v.status)));
     }
     if decision == Decision::Approve {
-        if status != Some(VariantStatus::InReview) {
+        if status != VariantStatus::InReview {
             return Err(ReviewError::Conflict(format!(
                 "only variants in review can be approved; this one is {}: send it to review first",
                 v.status
@@ -162,8 +162,7 @@ pub fn decide(
         }
         check_decision(&v, user_id, decision, rules)?;
         let to = decision.status();
-        let from = VariantStatus::parse(&v.status)
-            .ok_or_else(|| ReviewError::Conflict(format!("unknown status {}", v.status)))?;
+        let from = v.status;
         if variants::transition(tx, id, from, to)? == 0 {
             return Err(ReviewError::Conflict("the variant changed meanwhile; reload".into()));
         }
@@ -209,7 +208,7 @@ pub fn ceiling(
 ) -> Result<Option<usize>, ReviewError> {
     let rejected: Vec<Variant> = variants::for_master(conn, v.master_id)?
         .into_iter()
-        .filter(|r| r.status == VariantStatus::Rejected.as_str())
+        .filter(|r| r.status == VariantStatus::Rejected)
         .collect();
     if rejected.len() < CEILING_REJECTIONS {
         return Ok(None);

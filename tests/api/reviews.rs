@@ -215,7 +215,7 @@ async fn demo_seeding_approves_its_variants_through_review() {
             .pool
             .run(|c| Ok::<_, DbError>((variants::find(c, id)?, reviews::history(c, id)?)))
             .unwrap();
-        assert_eq!(v.status, "approved", "{}", v.code);
+        assert_eq!(v.status.as_str(), "approved", "{}", v.code);
         let steps: Vec<_> =
             history.iter().map(|h| (h.from_status.as_str(), h.to_status.as_str())).collect();
         assert_eq!(steps, [("draft", "in_review"), ("in_review", "approved")], "{}", v.code);

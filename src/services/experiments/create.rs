@@ -70,7 +70,7 @@ pub struct NewExperimentSpec {
 
 /// Checks that a variant may be an arm: approved and audited as controlled.
 fn check_arm_variant(v: &VariantInfo) -> Result<(), ExperimentError> {
-    if v.status != VariantStatus::Approved.as_str() {
+    if v.status != VariantStatus::Approved {
         return Err(ExperimentError::Invalid(format!(
             "variant {} ({}) is {}, not approved: only approved variants can be arms",
             v.code,

@@ -44,7 +44,7 @@ pub fn new_form(
     let eligible = variants
         .iter()
         .map(|v| {
-            let reason = if v.status != VariantStatus::Approved.as_str() {
+            let reason = if v.status != VariantStatus::Approved {
                 Some(format!("not approved ({})", v.status))
             } else if v.controlled != Some(true) {
                 Some("not controlled (audit found changes outside the mask)".to_string())

@@ -52,7 +52,7 @@ mod tests {
             code: format!("LM-{id}"),
             variable: variable.into(),
             value: value.into(),
-            status: "approved".into(),
+            status: crate::db::variants::VariantStatus::Approved,
             controlled: Some(true),
         }
     }
