@@ -20,12 +20,26 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 pub(crate) struct Driver {
     child: Child,
     http: reqwest::Client,
+    port: u16,
     session: String,
     _profile: tempfile::TempDir,
 }
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // Ending the session makes chromedriver quit its Chromium; killing chromedriver alone
+        // leaves the browser running after the tests. Drop can't await, so this is a plain
+        // blocking HTTP/1.1 request.
+        use std::io::{Read, Write};
+        let path = self.session.split_once(&format!(":{}", self.port)).map_or("", |(_, p)| p);
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let _ = write!(
+                stream,
+                "DELETE {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            let _ = stream.read_to_end(&mut Vec::new());
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -93,7 +107,7 @@ impl Driver {
             .as_str()
             .unwrap_or_else(|| panic!("no session: {res}"))
             .to_owned();
-        Driver { child, http, session: format!("{base}/session/{id}"), _profile: profile }
+        Driver { child, http, port, session: format!("{base}/session/{id}"), _profile: profile }
     }
 
     pub(crate) async fn cmd(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
