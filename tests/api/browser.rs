@@ -161,6 +161,13 @@ impl Driver {
         }
     }
 
+    /// Opens the mask editor on master `master_id` and waits until its image has loaded.
+    pub(crate) async fn open_editor(&self, app: &str, master_id: impl std::fmt::Display) {
+        self.goto(&format!("{app}/variants/new?parent_kind=master&parent_id={master_id}")).await;
+        self.wait_for("the image", "return document.getElementById('editor-image').complete", 20)
+            .await;
+    }
+
     pub(crate) async fn login(&self, app: &str, email: &str) {
         self.cmd(reqwest::Method::DELETE, "/cookie", Value::Null).await;
         self.goto(&format!("{app}/login")).await;
@@ -193,10 +200,7 @@ async fn paint_a_mask_erase_and_approve_in_a_real_browser() {
     let master_path = driver.js("return location.pathname").await;
     let master_id = master_path.as_str().unwrap().rsplit('/').next().unwrap().to_owned();
 
-    driver.goto(&format!("{base}/variants/new?parent_kind=master&parent_id={master_id}")).await;
-    driver
-        .wait_for("the image", "return document.getElementById('editor-image').complete", 20)
-        .await;
+    driver.open_editor(&base, &master_id).await;
     // Real pointer events on the canvas: a stroke across the middle of the wall.
     driver
         .js(r#"

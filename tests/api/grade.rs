@@ -337,10 +337,7 @@ async fn the_browser_preview_matches_the_rendered_grade() {
     let driver = Driver::start().await;
     let base = app.address.clone();
     driver.login(&base, "growth@example.com").await;
-    driver.goto(&format!("{base}/variants/new?parent_kind=master&parent_id={master}")).await;
-    driver
-        .wait_for("the image", "return document.getElementById('editor-image').complete", 20)
-        .await;
+    driver.open_editor(&base, &master).await;
     // Choose grade, draw a rectangle with real pointer events, and move four sliders.
     driver
         .js(r#"

@@ -256,10 +256,7 @@ async fn in_the_browser_a_dragged_box_adds_the_object_and_subtract_takes_it_away
     let driver = Driver::start().await;
     let base = app.address.clone();
     driver.login(&base, "growth@example.com").await;
-    driver.goto(&format!("{base}/variants/new?parent_kind=master&parent_id={master}")).await;
-    driver
-        .wait_for("the image", "return document.getElementById('editor-image').complete", 20)
-        .await;
+    driver.open_editor(&base, &master).await;
     // Drag the box with real pointer events, in the canvas's own pixels.
     let drag = r#"
         document.querySelector('[data-tool=object]').click();
