@@ -1,6 +1,6 @@
 // Mask editor: brush, eraser and rectangle on a canvas over the parent image, smart selection
 // (the object in a dragged box, or a colour by click, computed by the server and added to or
-// subtracted from the paint), invert, undo/redo, a live preview of the grown + feathered mask,
+// subtracted from the paint; "keep" and "drop" strokes then correct the last object cut), invert, undo/redo, a live preview of the grown + feathered mask,
 // and a warning when the mask border sits on a high-contrast edge. The mask is submitted as a PNG (alpha = painted) with the form;
 // each change of the final mask is announced as a `maskchange` event on the stage.
 (function () {
@@ -25,6 +25,11 @@
   var form = document.getElementById("variant-form");
   var tolerance = document.getElementById("select-tolerance"), toleranceOut = document.getElementById("tolerance-out");
   var selectStatus = document.getElementById("select-status");
+  var hint = document.getElementById("hint-canvas"), hctx = hint.getContext("2d");
+  // The last object selection (its box and the mask before it was merged), which keep/drop
+  // strokes re-run; and the strokes drawn since, in image pixels.
+  var lastObject = null, hints = { keep: [], drop: [] }, currentStroke = null;
+  var HINT_COLOUR = { keep: "rgba(40,200,90,0.8)", drop: "rgba(230,50,50,0.8)" };
 
   // Image luminance, for the edge check (same origin, so the pixels are readable).
   function loadLuma() {
@@ -55,6 +60,10 @@
     // Capture keeps a stroke going outside the canvas; synthetic pointers cannot be captured.
     try { canvas.setPointerCapture(e.pointerId); } catch (_) { /* not an active pointer */ }
     if (tool === "colour") { selectColour(pos(e)); return; }
+    if (tool === "keep" || tool === "drop") {
+      if (!lastObject) { selectStatus.hidden = false; selectStatus.textContent = "Select an object first; keep and drop strokes correct that cut."; return; }
+      drawing = true; last = pos(e); currentStroke = [last]; hints[tool].push(currentStroke); hintStroke(last, last); return;
+    }
     drawing = true; before = snapshot(); last = pos(e);
     if (tool === "rect" || tool === "object") rectStart = last; else stroke(last, last);
   });
@@ -69,6 +78,7 @@
       ctx.setLineDash([8, 6]); ctx.lineWidth = 2 * W / canvas.getBoundingClientRect().width; ctx.strokeStyle = "rgb(20,20,20)";
       ctx.strokeRect(Math.min(rectStart.x, p.x), Math.min(rectStart.y, p.y), Math.abs(p.x - rectStart.x), Math.abs(p.y - rectStart.y));
       ctx.restore();
+    } else if (tool === "keep" || tool === "drop") { currentStroke.push(p); hintStroke(last, p);
     } else { stroke(last, p); }
     last = p;
   });
@@ -77,11 +87,12 @@
     drawing = false;
     // The dashed box was only a guide: the server's selection is what lands in the mask.
     if (tool === "object") { ctx.putImageData(before, 0, 0); selectObject(rectStart, last); return; }
+    if (tool === "keep" || tool === "drop") { refineObject(); return; }
     pushUndo(before); changed();
   }
   canvas.addEventListener("pointerup", end);
   canvas.addEventListener("pointercancel", end);
-  canvas.addEventListener("pointerleave", function () { if (tool !== "rect" && tool !== "object") end(); });
+  canvas.addEventListener("pointerleave", function () { if (["brush", "eraser"].indexOf(tool) >= 0) end(); });
 
   document.querySelectorAll(".tool").forEach(function (b) {
     b.addEventListener("click", function () {
@@ -106,15 +117,28 @@
   function selectObject(a, b) {
     var x0 = Math.max(0, Math.floor(Math.min(a.x, b.x))), y0 = Math.max(0, Math.floor(Math.min(a.y, b.y)));
     var x1 = Math.min(W, Math.ceil(Math.max(a.x, b.x))), y1 = Math.min(H, Math.ceil(Math.max(a.y, b.y)));
-    requestSelection({ tool: "object", x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) });
+    var box = { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) };
+    hints = { keep: [], drop: [] }; hctx.clearRect(0, 0, W, H);
+    lastObject = { box: box, base: snapshot() };
+    requestSelection(Object.assign({ tool: "object" }, box), null);
+  }
+  function hintStroke(a, b) {
+    hctx.strokeStyle = HINT_COLOUR[tool]; hctx.lineCap = "round"; hctx.lineJoin = "round"; hctx.lineWidth = brushWidth();
+    hctx.beginPath(); hctx.moveTo(a.x, a.y); hctx.lineTo(b.x, b.y); hctx.stroke();
+  }
+  // Re-runs the last object cut with every stroke so far; its result replaces that cut's.
+  function refineObject() {
+    var pts = function (strokes) { return strokes.map(function (st) { return st.map(function (p) { return [Math.round(p.x * 10) / 10, Math.round(p.y * 10) / 10]; }); }); };
+    requestSelection(Object.assign({ tool: "object", keep: pts(hints.keep), drop: pts(hints.drop), stroke_width: Math.max(1, Math.round(brushWidth())) }, lastObject.box), lastObject.base);
   }
   function selectColour(p) {
     requestSelection({
       tool: "colour", x: Math.min(W - 1, Math.max(0, Math.floor(p.x))), y: Math.min(H - 1, Math.max(0, Math.floor(p.y))),
       tolerance: Number(tolerance.value), contiguous: document.getElementById("select-contiguous").checked
-    });
+    }, null);
   }
-  function requestSelection(body) {
+  // `base`, when given, is the mask the answer is merged into instead of the current one.
+  function requestSelection(body, base) {
     body.parent_kind = form.elements.parent_kind.value; body.parent_id = Number(form.elements.parent_id.value);
     selectStatus.hidden = false; selectStatus.textContent = "Selecting…";
     fetch("/variants/selection", {
@@ -126,15 +150,16 @@
         return r.text().then(function (t) { throw new Error(errorMessage(t, r.status)); });
       })
       .then(function (blob) { return createImageBitmap(blob); })
-      .then(mergeSelection)
+      .then(function (bitmap) { mergeSelection(bitmap, base); })
       .catch(function (x) { selectStatus.textContent = x.message; });
   }
   // Selected pixels (> 127 in the grey PNG) are painted or erased; the rest keep the user's paint.
-  function mergeSelection(bitmap) {
+  function mergeSelection(bitmap, base) {
     var t = document.createElement("canvas"); t.width = W; t.height = H;
     var g = t.getContext("2d", { willReadFrequently: true }); g.drawImage(bitmap, 0, 0);
     var sel = g.getImageData(0, 0, W, H).data;
     pushUndo(snapshot());
+    if (base) ctx.putImageData(base, 0, 0);
     var s = snapshot(), d = s.data, add = selectMode() === "add", n = 0;
     for (var i = 0; i < d.length; i += 4) {
       if (sel[i] <= 127) continue;
@@ -142,7 +167,7 @@
       if (add) { d[i] = 255; d[i + 1] = 80; d[i + 2] = 200; d[i + 3] = 255; } else { d[i + 3] = 0; }
     }
     ctx.putImageData(s, 0, 0); changed();
-    selectStatus.textContent = n ? (add ? "Added " : "Subtracted ") + n + " px; keep painting to refine." : "Nothing selected there: try a looser box or a higher tolerance.";
+    selectStatus.textContent = n ? (add ? "Added " : "Subtracted ") + n + " px; paint, or draw Keep / Drop strokes over what the cut got wrong." : "Nothing selected there: try a looser box or a higher tolerance.";
   }
 
   // The final mask as the server prepares it, approximately: grow = the mask stamped at offsets

@@ -148,6 +148,57 @@ async fn the_editor_selects_the_object_in_a_box_and_a_colour_by_click() {
     assert_eq!(res.status().as_u16(), 201, "{}", res.text().await.unwrap());
 }
 
+/// Share of `truth`'s pixels that `mask` selects.
+fn covered(mask: &GrayImage, truth: &GrayImage) -> f64 {
+    let on = |m: &GrayImage| m.pixels().filter(|p| p[0] > 127).count() as f64;
+    let both = GrayImage::from_fn(mask.width(), mask.height(), |x, y| {
+        Luma([if mask.get_pixel(x, y)[0] > 127 && truth.get_pixel(x, y)[0] > 127 {
+            255
+        } else {
+            0
+        }])
+    });
+    on(&both) / on(truth)
+}
+
+#[actix_web::test]
+async fn keep_and_drop_strokes_correct_an_object_selection() {
+    let app = spawn_app().await;
+    let token = app.api_user(Role::Growth);
+    let s = scene();
+    let master = app.api_master(&token, s.png.clone(), "Composite").await;
+
+    // A box over both discs selects both; a "drop" stroke across the backdrop disc leaves the
+    // suit alone.
+    let both = json!({"parent_id": master, "tool": "object", "x": 482, "y": 62, "width": 110, "height": 300});
+    let unrefined = mask_of(api_post(&app, &token, &both).await).await;
+    assert!(covered(&unrefined, &s.backdrop) > 0.5, "the box alone takes the backdrop disc too");
+    let mut dropped = both.clone();
+    dropped["drop"] = json!([[[528.0, 330.0], [552.0, 330.0]]]);
+    dropped["stroke_width"] = json!(10);
+    let refined = mask_of(api_post(&app, &token, &dropped).await).await;
+    assert!(covered(&refined, &s.backdrop) < 0.05, "{}", covered(&refined, &s.backdrop));
+    let suit_iou = iou(&refined, &s.suit);
+    assert!(suit_iou >= 0.9, "suit IoU after the drop stroke {suit_iou}");
+
+    // A box too tight cuts the suit in half; a "keep" stroke past its edge grows it.
+    let tight = json!({"parent_id": master, "tool": "object", "x": 482, "y": 62, "width": 97, "height": 50});
+    let cut = iou(&mask_of(api_post(&app, &token, &tight).await).await, &s.suit);
+    assert!(cut < 0.7, "the tight box alone: IoU {cut}");
+    let mut kept = tight.clone();
+    kept["keep"] = json!([[[530.0, 100.0], [530.0, 145.0]]]);
+    let grown = iou(&mask_of(api_post(&app, &token, &kept).await).await, &s.suit);
+    assert!(grown >= 0.85, "IoU with the keep stroke {grown}");
+
+    // A stroke that is not a number or far too wide is refused with the reason.
+    let mut bad = tight.clone();
+    bad["stroke_width"] = json!(5000);
+    bad["keep"] = json!([[[530.0, 100.0]]]);
+    let res = api_post(&app, &token, &bad).await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("stroke width"));
+}
+
 #[actix_web::test]
 async fn bad_boxes_and_points_are_refused_with_a_reason() {
     let app = spawn_app().await;
@@ -283,4 +334,54 @@ async fn in_the_browser_a_dragged_box_adds_the_object_and_subtract_takes_it_away
     assert_eq!(painted(&driver).await.pixels().filter(|p| p[0] > 0).count(), 0);
     driver.click("#mask-undo").await;
     assert_eq!(painted(&driver).await, mask);
+}
+
+#[actix_web::test]
+async fn in_the_browser_a_drop_stroke_takes_a_wrongly_cut_part_out_of_the_selection() {
+    let app = spawn_app().await;
+    let token = app.api_user(Role::Growth);
+    let s = scene();
+    let master = app.api_master(&token, s.png.clone(), "Composite").await;
+    app.create_user("growth@example.com", Role::Growth);
+    let driver = Driver::start().await;
+    let base = app.address.clone();
+    driver.login(&base, "growth@example.com").await;
+    driver.open_editor(&base, &master).await;
+    let pointer = r#"
+        const c = document.getElementById('mask-canvas'); const r = c.getBoundingClientRect();
+        const ev = (type, x, y) => c.dispatchEvent(new PointerEvent(type, {bubbles: true, pointerId: 1,
+            clientX: r.left + r.width * x / 600, clientY: r.top + r.height * y / 400, buttons: 1}));"#;
+    // Before any object cut, a drop stroke only explains itself.
+    let early = format!(
+        "document.querySelector('[data-tool=drop]').click(); {pointer}
+         ev('pointerdown', 540, 330); ev('pointerup', 540, 330);
+         return document.getElementById('select-status').textContent;"
+    );
+    let said = driver.js(&early).await;
+    assert!(said.as_str().unwrap().contains("Select an object first"), "{said}");
+
+    let both = format!(
+        "document.querySelector('[data-tool=object]').click(); {pointer}
+         ev('pointerdown', 482.5, 62.5); ev('pointermove', 540, 200); ev('pointermove', 591.5, 361.5);
+         ev('pointerup', 591.5, 361.5); return true;"
+    );
+    driver.js(&both).await;
+    let added = "return document.getElementById('select-status').textContent.startsWith('Added')";
+    driver.wait_for("the box's cut", added, 30).await;
+    assert!(covered(&painted(&driver).await, &s.backdrop) > 0.5, "the box took the backdrop disc");
+
+    let drop = format!(
+        "document.getElementById('brush-size').value = 10;
+         document.querySelector('[data-tool=drop]').click(); {pointer}
+         ev('pointerdown', 528, 330); ev('pointermove', 540, 330); ev('pointermove', 552, 330);
+         ev('pointerup', 552, 330); return true;"
+    );
+    driver.js(&drop).await;
+    let gone = "return document.getElementById('mask-canvas').getContext('2d')\
+                .getImageData(540, 330, 1, 1).data[3] === 0";
+    driver.wait_for("the refined cut", gone, 30).await;
+    let mask = painted(&driver).await;
+    assert!(covered(&mask, &s.backdrop) < 0.05, "{}", covered(&mask, &s.backdrop));
+    let score = iou(&mask, &s.suit);
+    assert!(score >= 0.9, "suit IoU after the drop stroke {score}");
 }

@@ -24,4 +24,7 @@ pub use recolor::{
     ON_TARGET_DELTA_E, Reach, RecolorError, RecolorReport, Recolored, TYPICAL_BAND,
     lightness_correlation, recolor, typical_colour,
 };
-pub use select::{GrabCut, MAX_TOLERANCE, SelectError, Wand, check_box, grab_cut, iou, magic_wand};
+pub use select::{
+    GrabCut, MAX_STROKE_POINTS, MAX_TOLERANCE, SelectError, Wand, check_box, grab_cut, iou,
+    magic_wand, rasterize_strokes,
+};

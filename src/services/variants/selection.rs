@@ -14,7 +14,9 @@ use crate::config::Settings;
 use crate::db::DbPool;
 use crate::db::workspaces::WorkspaceId;
 use crate::services::imaging;
-use ::imaging::{GrabCut, SelectError, Wand, Window, check_box, grab_cut, magic_wand};
+use ::imaging::{
+    GrabCut, SelectError, Wand, Window, check_box, grab_cut, magic_wand, rasterize_strokes,
+};
 
 /// GrabCut works on at most this many pixels; a larger parent is selected on a downscaled copy
 /// and the mask scaled back, which bounds the work of one click whatever the photo's size.
@@ -35,13 +37,25 @@ fn default_kind() -> String {
     "master".into()
 }
 
-/// `{"tool": "object", "x", "y", "width", "height"}` or
+/// `{"tool": "object", "x", "y", "width", "height", "keep"?, "drop"?, "stroke_width"?}` or
 /// `{"tool": "colour", "x", "y", "tolerance", "contiguous"}`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "tool", rename_all = "snake_case")]
 pub enum SelectionTool {
-    /// The object inside a box.
-    Object { x: u32, y: u32, width: u32, height: u32 },
+    /// The object inside a box, corrected by strokes over what must be kept (`keep`) or
+    /// dropped (`drop`); each stroke is a polyline of [x, y] points in the parent's pixels.
+    Object {
+        x: u32,
+        y: u32,
+        width: u32,
+        height: u32,
+        #[serde(default)]
+        keep: Vec<Vec<[f32; 2]>>,
+        #[serde(default)]
+        drop: Vec<Vec<[f32; 2]>>,
+        #[serde(default = "default_stroke_width")]
+        stroke_width: f32,
+    },
     /// Pixels within `tolerance` (ΔE2000) of the colour at (x, y).
     Colour {
         x: u32,
@@ -54,6 +68,10 @@ pub enum SelectionTool {
 
 fn contiguous_by_default() -> bool {
     true
+}
+
+fn default_stroke_width() -> f32 {
+    12.0
 }
 
 /// The selection as a grayscale PNG (255 = selected) of the parent's size, for a parent in
@@ -77,30 +95,15 @@ pub fn select(
 fn compute(image: &RgbImage, tool: &SelectionTool) -> Result<GrayImage, VariantError> {
     let invalid = |e: SelectError| VariantError::Invalid(e.to_string());
     match *tool {
-        SelectionTool::Object { x, y, width, height } => {
-            let rect = Window { x, y, width, height };
+        SelectionTool::Object { x, y, width, height, ref keep, ref drop, stroke_width } => {
             let (w, h) = image.dimensions();
             // Checked at full size, so the message names the numbers the user sent.
-            check_box(rect, w, h).map_err(invalid)?;
-            let scale = (f64::from(WORK_PIXELS) / (f64::from(w) * f64::from(h))).sqrt();
-            if scale >= 1.0 {
-                return grab_cut(image, rect, &GrabCut::default()).map_err(invalid);
-            }
-            let s = |v: u32| (f64::from(v) * scale).round() as u32;
-            let small = imageops::resize(image, s(w).max(2), s(h).max(2), FilterType::Triangle);
-            let (sw, sh) = small.dimensions();
-            let (sx, sy) = (s(x).min(sw - 2), s(y).min(sh - 2));
-            let small_rect = Window {
-                x: sx,
-                y: sy,
-                width: s(width).clamp(2, sw - sx),
-                height: s(height).clamp(2, sh - sy),
-            };
-            let mask = grab_cut(&small, small_rect, &GrabCut::default()).map_err(invalid)?;
-            let back = imageops::resize(&mask, w, h, FilterType::Triangle);
-            Ok(GrayImage::from_fn(w, h, |px, py| {
-                Luma([if back.get_pixel(px, py)[0] > 127 { 255 } else { 0 }])
-            }))
+            check_box(Window { x, y, width, height }, w, h).map_err(invalid)?;
+            let keep = rasterize_strokes(w, h, keep, stroke_width).map_err(invalid)?;
+            let drop = rasterize_strokes(w, h, drop, stroke_width).map_err(invalid)?;
+            // A "keep" stroke past the box's edge means the box was drawn too tight.
+            let rect = grow_to_cover(Window { x, y, width, height }, &keep);
+            object(image, rect, &keep, &drop).map_err(invalid)
         }
         SelectionTool::Colour { x, y, tolerance, contiguous } => {
             magic_wand(image, x, y, Wand { tolerance, contiguous }).map_err(invalid)
@@ -108,10 +111,75 @@ fn compute(image: &RgbImage, tool: &SelectionTool) -> Result<GrayImage, VariantE
     }
 }
 
+/// GrabCut on `image` (downscaled to [`WORK_PIXELS`] when larger) with the stroke hints.
+fn object(
+    image: &RgbImage,
+    rect: Window,
+    keep: &GrayImage,
+    drop: &GrayImage,
+) -> Result<GrayImage, SelectError> {
+    let (w, h) = image.dimensions();
+    let hints =
+        |keep, drop| GrabCut { sure_foreground: keep, sure_background: drop, ..GrabCut::default() };
+    let marked = |m: &GrayImage| m.pixels().any(|p| p[0] > 127);
+    let (keep_hint, drop_hint) = (marked(keep).then_some(keep), marked(drop).then_some(drop));
+    let scale = (f64::from(WORK_PIXELS) / (f64::from(w) * f64::from(h))).sqrt();
+    if scale >= 1.0 {
+        return grab_cut(image, rect, &hints(keep_hint, drop_hint));
+    }
+    let s = |v: u32| (f64::from(v) * scale).round() as u32;
+    let small = imageops::resize(image, s(w).max(2), s(h).max(2), FilterType::Triangle);
+    let (sw, sh) = small.dimensions();
+    let (sx, sy) = (s(rect.x).min(sw - 2), s(rect.y).min(sh - 2));
+    let small_rect = Window {
+        x: sx,
+        y: sy,
+        width: s(rect.width).clamp(2, sw - sx),
+        height: s(rect.height).clamp(2, sh - sy),
+    };
+    // A thin stroke fades when scaled down; any trace of it still counts as the hint.
+    let shrink = |m: &GrayImage| {
+        let small = imageops::resize(m, sw, sh, FilterType::Triangle);
+        GrayImage::from_fn(sw, sh, |px, py| {
+            Luma([if small.get_pixel(px, py)[0] > 40 { 255 } else { 0 }])
+        })
+    };
+    let (small_keep, small_drop) = (keep_hint.map(shrink), drop_hint.map(shrink));
+    let mask = grab_cut(&small, small_rect, &hints(small_keep.as_ref(), small_drop.as_ref()))?;
+    let back = imageops::resize(&mask, w, h, FilterType::Triangle);
+    Ok(GrayImage::from_fn(w, h, |px, py| {
+        Luma([if back.get_pixel(px, py)[0] > 127 { 255 } else { 0 }])
+    }))
+}
+
+/// The smallest box holding `rect` and every marked pixel of `keep`.
+fn grow_to_cover(rect: Window, keep: &GrayImage) -> Window {
+    let (mut x0, mut y0) = (rect.x, rect.y);
+    let (mut x1, mut y1) = (rect.x + rect.width, rect.y + rect.height);
+    for (px, py, p) in keep.enumerate_pixels() {
+        if p[0] > 127 {
+            (x0, y0, x1, y1) = (x0.min(px), y0.min(py), x1.max(px + 1), y1.max(py + 1));
+        }
+    }
+    Window { x: x0, y: y0, width: x1 - x0, height: y1 - y0 }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use image::Rgb;
+
+    fn object_tool(x: u32, y: u32, width: u32, height: u32) -> SelectionTool {
+        SelectionTool::Object {
+            x,
+            y,
+            width,
+            height,
+            keep: Vec::new(),
+            drop: Vec::new(),
+            stroke_width: default_stroke_width(),
+        }
+    }
 
     #[test]
     fn a_large_parent_is_cut_on_a_downscaled_copy_and_answered_at_full_size() {
@@ -127,14 +195,14 @@ mod tests {
                 Rgb([90 + (y % 9) as u8, 100, 110])
             }
         });
-        let tool = SelectionTool::Object { x: 560, y: 160, width: 680, height: 680 };
+        let tool = object_tool(560, 160, 680, 680);
         let mask = compute(&img, &tool).unwrap();
         assert_eq!(mask.dimensions(), (w, h));
         let truth = GrayImage::from_fn(w, h, |x, y| Luma([if inside(x, y) { 255 } else { 0 }]));
         let iou = ::imaging::iou(&mask, &truth);
         assert!(iou > 0.97, "IoU {iou}");
         // The box is checked at full size, so the message names the numbers that were sent.
-        let outside = SelectionTool::Object { x: 1990, y: 0, width: 20, height: 20 };
+        let outside = object_tool(1990, 0, 20, 20);
         let err = compute(&img, &outside).unwrap_err().to_string();
         assert!(err.contains("(1990, 0)"), "{err}");
     }

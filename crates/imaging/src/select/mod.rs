@@ -5,12 +5,14 @@
 mod gmm;
 mod grabcut;
 mod maxflow;
+mod strokes;
 mod wand;
 
 #[cfg(test)]
 mod composites;
 
 pub use grabcut::{GrabCut, grab_cut};
+pub use strokes::{MAX_STROKE_POINTS, rasterize_strokes};
 pub use wand::{MAX_TOLERANCE, Wand, magic_wand};
 
 use image::GrayImage;
