@@ -3,7 +3,8 @@
 //! libtorch's start-up once per image.
 //!
 //! `batch_fill MANIFEST` where each manifest line is `IMAGE<TAB>MASK<TAB>OUT`; the fill uses the
-//! app's pipeline with no grow and no feather, so the hole is exactly the mask.
+//! app's pipeline with no grow and no feather, so the hole is exactly the mask, unless `GROW` and
+//! `FEATHER` (px) say otherwise, e.g. to reproduce a variant as the app renders it.
 //!
 //! For tuning, `PATCHFILL=key=value,...` overrides [`PatchFillParams`] fields, e.g.
 //! `PATCHFILL=poisson_blend=false,colour_tolerance=inf`.
@@ -36,10 +37,18 @@ fn params_from_env() -> Result<PatchFillParams, Box<dyn Error>> {
             "best_patch_final" => p.best_patch_final = value.parse()?,
             "final_sharpness" => p.final_sharpness = value.parse()?,
             "poisson_blend" => p.poisson_blend = value.parse()?,
+            "region_guide_weight" => p.region_guide_weight = value.parse()?,
             _ => return Err(format!("unknown PATCHFILL key {key}").into()),
         }
     }
     Ok(p)
+}
+
+fn options() -> Result<InpaintOptions, Box<dyn Error>> {
+    let px = |name: &str| -> Result<u32, Box<dyn Error>> {
+        Ok(std::env::var(name).ok().map(|v| v.parse()).transpose()?.unwrap_or(0))
+    };
+    Ok(InpaintOptions { seed: 1, grow: px("GROW")?, feather: px("FEATHER")?, ..Default::default() })
 }
 
 /// User plus system CPU time of this process in seconds, from /proc (Linux only).
@@ -68,8 +77,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         let img = load_image(&std::fs::read(image)?, &DecodeLimits::default())?;
         let mask_img = load_mask(&std::fs::read(mask)?, &DecodeLimits::default())?;
         let (cpu0, wall0) = (cpu_seconds(), Instant::now());
-        let outcome =
-            run(&engine, &img, &mask_img, &InpaintOptions { seed: 1, ..Default::default() })?;
+        let outcome = run(&engine, &img, &mask_img, &options()?)?;
         let (wall, cpu) = (wall0.elapsed().as_secs_f64(), cpu_seconds() - cpu0);
         outcome.image.save(out)?;
         println!("{{\"out\":{out:?},\"wall_s\":{wall:.4},\"cpu_s\":{cpu:.3}}}");

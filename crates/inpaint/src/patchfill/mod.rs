@@ -10,6 +10,7 @@
 //! edge in the gradient domain, so the fill meets its surroundings without a seam.
 
 mod blend;
+mod guide;
 mod level;
 
 use image::{GrayImage, RgbImage};
@@ -51,6 +52,11 @@ pub struct PatchFillParams {
     pub final_sharpness: f64,
     /// Blend the fill into the hole's edge in the gradient domain (no colour seam).
     pub poisson_blend: bool,
+    /// Weight of the region guide (see `guide.rs`): the hole's surroundings split into colour
+    /// regions, extended into the hole, and matched as extra channels, so patches come from
+    /// sources with the same region layout. One pixel in the wrong region costs 2·weight² in
+    /// the patch distance; 0 turns the guide off.
+    pub region_guide_weight: f64,
 }
 
 impl Default for PatchFillParams {
@@ -68,6 +74,7 @@ impl Default for PatchFillParams {
             best_patch_final: false,
             final_sharpness: 16.0,
             poisson_blend: true,
+            region_guide_weight: 1.0,
         }
     }
 }
@@ -108,13 +115,21 @@ impl PatchFill {
         let chunk = if self.device.is_cuda() { 1 << 27 } else { 1 << 19 };
         // Pixels under the mask are what the user wants gone: never let them leak into the fill.
         let img = img * hole.logical_not().to_kind(Kind::Float);
-        let channels = 3 + 2;
+        let guide = if self.params.region_guide_weight > 0.0 {
+            guide::region_guide(&img, hole, patch, self.params.region_guide_weight)
+        } else {
+            None
+        };
+        let channels = GUIDE_FROM + guide.as_ref().map_or(0, |g| g.size()[0]);
         let finest = Level::new(hole.shallow_clone(), patch, channels, chunk)
             .ok_or(InpaintError::NoContext { patch })?;
         let feats = texture_features(&img, hole, self.params.texture_weight);
-        let img = Tensor::cat(&[img, feats], 0);
+        let mut parts = vec![img, feats];
+        parts.extend(guide.as_ref().map(Tensor::shallow_clone));
+        let img = Tensor::cat(&parts, 0);
         let known = img.narrow(0, 0, 3);
         let mut levels = vec![(img, finest)];
+        let mut guides = vec![guide];
         while let Some((img, level)) = levels.last() {
             // Stop when the hole is about a patch wide, so the coarsest level sees whole
             // structures around it, or when halving again would leave too little image to hold
@@ -125,7 +140,15 @@ impl PatchFill {
             }
             let (cimg, chole) = downsample(img, &level.hole);
             match Level::new(chole, patch, channels, chunk) {
-                Some(coarse) => levels.push((cimg, coarse)),
+                Some(coarse) => {
+                    let coarse_guide = guides.last().and_then(Option::as_ref).map(|g| {
+                        g.unsqueeze(0)
+                            .avg_pool2d([2, 2], [2, 2], [0, 0], true, false, None)
+                            .squeeze_dim(0)
+                    });
+                    levels.push((impose(cimg, coarse_guide.as_ref()), coarse));
+                    guides.push(coarse_guide);
+                }
                 None => break,
             }
         }
@@ -141,12 +164,21 @@ impl PatchFill {
             "patchfill pyramid"
         );
 
+        // The guide decides structure at the coarser levels. At full resolution the field
+        // starts from theirs and colour alone picks the detail: the guide's pixel-sharp region
+        // borders there would only trade texture for blur (measured: 12 of 18 PSNR wins against
+        // PatchMatch without it at this level, 11 with it).
+        if let (true, Some(g)) = (levels.len() > 1, guides[0].as_ref()) {
+            let _ = levels[0].0.narrow(0, GUIDE_FROM, g.size()[0]).zero_();
+            guides[0] = Some(g.zeros_like());
+        }
         let coarsest = levels.len() - 1;
         let mut state: Option<(Tensor, Nnf)> = None;
         for (li, (orig, level)) in levels.iter().enumerate().rev() {
             let level_started = std::time::Instant::now();
+            let guide = guides[li].as_ref();
             let (mut img, mut nnf) = match state.take() {
-                None => (level.onion_fill(orig), level.identity()),
+                None => (impose(level.onion_fill(orig), guide), level.identity()),
                 Some((cimg, cnnf)) => {
                     // Start from the upsampled field voted at this resolution, so the hole gets
                     // this level's texture at once; an interpolated (smooth) start would pull
@@ -155,9 +187,9 @@ impl PatchFill {
                         .unsqueeze(0)
                         .upsample_bilinear2d([level.h, level.w], false, None, None)
                         .squeeze_dim(0);
-                    let img = orig.where_self(&level.hole.logical_not(), &up);
+                    let img = impose(orig.where_self(&level.hole.logical_not(), &up), guide);
                     let nnf = level.upsample_nnf(&levels[li + 1].1, &cnnf);
-                    (level.vote(&img, &nnf), nnf)
+                    (impose(level.vote(&img, &nnf), guide), nnf)
                 }
             };
             let iters = match li {
@@ -185,7 +217,7 @@ impl PatchFill {
                 img = if li == 0 && it + 1 == iters.max(1) {
                     self.finish(&known, level, &img, &nnf)
                 } else {
-                    level.vote(&img, &nnf)
+                    impose(level.vote(&img, &nnf), guide)
                 };
             }
             tracing::debug!(
@@ -272,6 +304,18 @@ pub(crate) fn keep_known(image: &RgbImage, filled: &RgbImage, mask: &GrayImage) 
         }
     }
     out
+}
+
+/// Channels before the region guide's: colour (3) and texture features (2).
+const GUIDE_FROM: i64 = 5;
+
+/// Restores the region guide's channels of `img`, which a vote or an upsampling blurred; the
+/// guide is an input, not something the fill estimates.
+fn impose(img: Tensor, guide: Option<&Tensor>) -> Tensor {
+    if let Some(g) = guide {
+        img.narrow(0, GUIDE_FROM, g.size()[0]).copy_(g);
+    }
+    img
 }
 
 /// How many pixels the hole reaches from its nearest known pixel (Chebyshev): the number of 3×3
