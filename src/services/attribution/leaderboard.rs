@@ -22,6 +22,7 @@ use crate::db::{DbConn, experiments};
 use crate::services::charts;
 use crate::services::experiments::labels::arm_label;
 use crate::services::experiments::{ExperimentError, MethodName, Settings, arm_data, compare};
+use crate::services::grids;
 
 /// One experiment's estimate of an edit.
 #[derive(Debug, Clone, Serialize)]
@@ -149,6 +150,34 @@ fn studies(
 ) -> Result<Vec<Study>, ExperimentError> {
     let mut out = Vec::new();
     for experiment in experiments::list_in(conn, ws)? {
+        // A grid's cells are combinations, not single edits: its evidence per variable is each
+        // main effect, from all cells together.
+        if let Some(evidence) = grids::leaderboard_evidence(conn, &experiment, metric)? {
+            out.extend(evidence.into_iter().filter(|e| e.min_ads >= 2).map(|e| {
+                let se = e.estimate.variance.sqrt();
+                Study {
+                    variable: e.variable,
+                    value: e.value,
+                    experiment_id: experiment.id,
+                    experiment_name: experiment.name.clone(),
+                    arm_label: e.label,
+                    reference_label: "as in the master".into(),
+                    vs_parent: true,
+                    min_ads: e.min_ads,
+                    estimate: e.estimate,
+                    relative_lift: e.estimate.log_lift.exp_m1(),
+                    ci_low: (e.estimate.log_lift - 1.959963984540054 * se).exp_m1(),
+                    ci_high: (e.estimate.log_lift + 1.959963984540054 * se).exp_m1(),
+                    set_aside: None,
+                    creatives: [
+                        (experiment.master_id, None),
+                        (experiment.master_id, Some(e.level_variant_id)),
+                    ],
+                    window: (experiment.start_date, experiment.end_date.unwrap_or(NaiveDate::MAX)),
+                }
+            }));
+            continue;
+        }
         let mut arms = experiment_arms::list_for_experiment(conn, experiment.id)?;
         let variants: HashMap<i32, VariantInfo> =
             reporting::variants_of_master(conn, experiment.master_id)?
