@@ -25,6 +25,8 @@ const FEATHER: u32 = 2;
 /// The jacket and sky regions: disjoint even after growing and feathering.
 const JACKET: (u32, u32, u32, u32) = (20, 40, 60, 70);
 const SKY: (u32, u32, u32, u32) = (140, 10, 80, 50);
+/// A floor region, disjoint from both.
+const FLOOR: (u32, u32, u32, u32) = (120, 100, 100, 50);
 /// A hat that reaches into the jacket's region.
 const HAT: (u32, u32, u32, u32) = (70, 20, 30, 30);
 
@@ -111,6 +113,18 @@ fn alpha(mask: &[u8]) -> GrayImage {
 
 /// Checks every cell of `grid` bit for bit: each level's edit inside its region, the master elsewhere.
 async fn assert_exact(app: &TestApp, s: &Setup, grid: &Value, levels: &[Vec<Option<&Level>>]) {
+    let expected: usize = levels.iter().map(Vec::len).product();
+    assert_exact_cells(app, s, grid, levels, expected).await;
+}
+
+/// [`assert_exact`] for a grid of `expected` cells (a fraction runs fewer than every combination).
+async fn assert_exact_cells(
+    app: &TestApp,
+    s: &Setup,
+    grid: &Value,
+    levels: &[Vec<Option<&Level>>],
+    expected: usize,
+) {
     // The master as uploaded: a lossless PNG of the fixture's crop.
     let master = image::load_from_memory(&fixture_png("chelsea.png", W, H)).unwrap().to_rgb8();
     let mut edits: HashMap<i64, (RgbImage, GrayImage)> = HashMap::new();
@@ -121,7 +135,6 @@ async fn assert_exact(app: &TestApp, s: &Setup, grid: &Value, levels: &[Vec<Opti
         }
     }
     let cells = grid["cells"].as_array().unwrap();
-    let expected: usize = levels.iter().map(Vec::len).product();
     assert_eq!(cells.len(), expected, "{grid}");
     for cell in cells {
         let id = cell["variant_id"].as_i64().unwrap();
@@ -234,6 +247,53 @@ async fn cells_are_exact_compositions_and_overlapping_levels_are_refused() {
     // A viewer cannot create grids.
     let viewer = app.api_user(Role::Viewer);
     assert_eq!(post_json(&app, &viewer, "/api/v1/grids", &body).await.status().as_u16(), 403);
+}
+
+#[actix_web::test]
+async fn a_three_by_three_by_three_grid_runs_a_nine_cell_fraction_and_says_what_it_confounds() {
+    let app = spawn_app().await;
+    let s = setup(&app).await;
+    let t = (s.growth.as_str(), s.director.as_str(), s.master);
+    let jacket_blue = level(&app, t, "jacket", "blue", "#2244AA", JACKET).await;
+    let floor_grey = level(&app, t, "floor", "grey", "#777777", FLOOR).await;
+    let floor_sand = level(&app, t, "floor", "sand", "#C2B280", FLOOR).await;
+    let body = json!({"master_id": s.master, "fractional": true, "variables": [
+        {"variable": "jacket", "levels": [null, s.jacket_green.id, jacket_blue.id]},
+        {"variable": "sky", "levels": [null, s.sky_blue.id, s.sky_red.id]},
+        {"variable": "floor", "levels": [null, floor_grey.id, floor_sand.id]}]});
+    let started = std::time::Instant::now();
+    let res = post_json(&app, &s.growth, "/api/v1/grids", &body).await;
+    assert_eq!(res.status().as_u16(), 201);
+    eprintln!("9-cell fraction of a 3x3x3 grid at {W}x{H}: composed and stored in {:?}", started.elapsed());
+    let grid: Value = res.json().await.unwrap();
+    let fraction = &grid["fraction"];
+    assert_eq!(fraction["full_size"], 27);
+    assert!(fraction["construction"].as_str().unwrap().contains("C = A + B"), "{fraction}");
+    let notes = fraction["notes"].to_string();
+    assert!(notes.contains("the main effect of floor is confounded with the jacket × sky interaction"), "{notes}");
+    // Every level of every variable appears in three of the nine cells.
+    for v in 0..3 {
+        for l in 0..3 {
+            let n = grid["cells"].as_array().unwrap().iter().filter(|c| c["levels"][v] == l).count();
+            assert_eq!(n, 3, "variable {v} level {l}");
+        }
+    }
+    let levels = [
+        vec![None, Some(&s.jacket_green), Some(&jacket_blue)],
+        vec![None, Some(&s.sky_blue), Some(&s.sky_red)],
+        vec![None, Some(&floor_grey), Some(&floor_sand)],
+    ];
+    assert_exact_cells(&app, &s, &grid, &levels, 9).await;
+    // Without the fraction the 27 cells would be composed; a 2×2 has no smaller fraction.
+    let small = json!({"master_id": s.master, "fractional": true, "variables": [
+        {"variable": "jacket", "levels": [null, s.jacket_green.id]},
+        {"variable": "sky", "levels": [null, s.sky_blue.id]}]});
+    let res = post_json(&app, &s.growth, "/api/v1/grids", &small).await;
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("no fraction"));
+    app.login_as(Role::Viewer).await;
+    let html = app.get_html(&format!("/grids/{}", grid["id"])).await;
+    assert!(html.contains("9 of 27 cells") && html.contains("not run"), "the page shows the fraction");
 }
 
 /// The true log CTR of a cell (jacket level, sky level): main effects and one interaction.

@@ -237,7 +237,7 @@ pub fn factorial(
     {
         Some(c) => {
             let alpha_per_cell = alpha / candidates.len() as f64;
-            let l = diff_rows(&[c.levels.clone()], &[baseline.clone()]);
+            let l = diff_rows(std::slice::from_ref(&c.levels), std::slice::from_ref(&baseline));
             Some(BestCombination {
                 levels: c.levels.clone(),
                 effect: estimate(&l, Term::Intercept, alpha_per_cell)?,
