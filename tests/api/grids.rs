@@ -264,17 +264,24 @@ async fn a_three_by_three_by_three_grid_runs_a_nine_cell_fraction_and_says_what_
     let started = std::time::Instant::now();
     let res = post_json(&app, &s.growth, "/api/v1/grids", &body).await;
     assert_eq!(res.status().as_u16(), 201);
-    eprintln!("9-cell fraction of a 3x3x3 grid at {W}x{H}: composed and stored in {:?}", started.elapsed());
+    eprintln!(
+        "9-cell fraction of a 3x3x3 grid at {W}x{H}: composed and stored in {:?}",
+        started.elapsed()
+    );
     let grid: Value = res.json().await.unwrap();
     let fraction = &grid["fraction"];
     assert_eq!(fraction["full_size"], 27);
     assert!(fraction["construction"].as_str().unwrap().contains("C = A + B"), "{fraction}");
     let notes = fraction["notes"].to_string();
-    assert!(notes.contains("the main effect of floor is confounded with the jacket × sky interaction"), "{notes}");
+    assert!(
+        notes.contains("the main effect of floor is confounded with the jacket × sky interaction"),
+        "{notes}"
+    );
     // Every level of every variable appears in three of the nine cells.
     for v in 0..3 {
         for l in 0..3 {
-            let n = grid["cells"].as_array().unwrap().iter().filter(|c| c["levels"][v] == l).count();
+            let n =
+                grid["cells"].as_array().unwrap().iter().filter(|c| c["levels"][v] == l).count();
             assert_eq!(n, 3, "variable {v} level {l}");
         }
     }
@@ -293,7 +300,10 @@ async fn a_three_by_three_by_three_grid_runs_a_nine_cell_fraction_and_says_what_
     assert!(res.text().await.unwrap().contains("no fraction"));
     app.login_as(Role::Viewer).await;
     let html = app.get_html(&format!("/grids/{}", grid["id"])).await;
-    assert!(html.contains("9 of 27 cells") && html.contains("not run"), "the page shows the fraction");
+    assert!(
+        html.contains("9 of 27 cells") && html.contains("not run"),
+        "the page shows the fraction"
+    );
 }
 
 /// The true log CTR of a cell (jacket level, sky level): main effects and one interaction.
@@ -510,6 +520,18 @@ async fn a_grid_is_reviewed_exported_imported_and_analysed_factorially() {
     let html = app.get_html(&format!("/experiments/{exp_id}")).await;
     assert!(html.contains("factorial-heatmap") && html.contains("factorial-effects"));
     assert!(html.contains("Best combination"));
+    // Creative cards: every arm's picture and code beside its numbers, every cell in the heatmap.
+    let doc = scraper::Html::parse_document(&html);
+    let count = |css: &str| doc.select(&scraper::Selector::parse(css).unwrap()).count();
+    assert_eq!(count("#primary-results img.card-thumb"), 5);
+    assert_eq!(count("#arms img.card-thumb"), 6);
+    assert_eq!(count("#factorial-heatmap img"), 6);
+    assert!(count("#factorial-heatmap td[class^=heat-]") == 6, "cells coloured by lift");
+    let board = app.get_html("/variables").await;
+    assert!(
+        board.contains(&format!("/variants/{}/result.png", s.jacket_green.id)),
+        "leaderboard card"
+    );
     let html = app.get_html(&format!("/grids?master_id={}", s.master)).await;
     assert!(html.contains("jacket by sky") && html.contains("new-grid"));
 }

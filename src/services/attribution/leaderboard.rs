@@ -50,6 +50,8 @@ pub struct Study {
     pub ci_high: f64,
     /// Why the study is not in the pool, if it is not.
     pub set_aside: Option<String>,
+    /// The edit it measures (for a grid, the level's edit), for its creative card.
+    pub variant_id: Option<i32>,
     /// The two creatives the comparison reads, as (master, variant).
     #[serde(skip)]
     creatives: [(i32, Option<i32>); 2],
@@ -169,6 +171,7 @@ fn studies(
                     ci_low: (e.estimate.log_lift - 1.959963984540054 * se).exp_m1(),
                     ci_high: (e.estimate.log_lift + 1.959963984540054 * se).exp_m1(),
                     set_aside: None,
+                    variant_id: Some(e.level_variant_id),
                     creatives: [
                         (experiment.master_id, None),
                         (experiment.master_id, Some(e.level_variant_id)),
@@ -235,6 +238,7 @@ fn studies(
                 ci_low: (estimate.log_lift - 1.959963984540054 * se).exp_m1(),
                 ci_high: (estimate.log_lift + 1.959963984540054 * se).exp_m1(),
                 set_aside: None,
+                variant_id: arm.variant_id,
                 creatives: [
                     (experiment.master_id, reference.variant_id),
                     (experiment.master_id, arm.variant_id),

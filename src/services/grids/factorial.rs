@@ -104,8 +104,10 @@ pub struct HeatCell {
     pub observed: bool,
     /// Ads with data.
     pub ads: u64,
-    /// CSS colour: green where better than the baseline, red where worse, stronger further away.
-    pub colour: String,
+    /// CSS class of its colour (the page's policy allows no inline styles): `heat-better-1` to
+    /// `-4` where better than the baseline, `heat-worse-1` to `-4` where worse, stronger further away,
+    /// and `heat-flat` for the baseline itself.
+    pub heat: String,
 }
 
 /// The best run combination.
@@ -314,11 +316,12 @@ pub fn factorial_for_experiment(
     view.heatmap = Some(layout(&level_names(vars), |levels| {
         let c = f.cells.iter().find(|c| c.levels == levels)?;
         let id = variant_of(levels);
-        let strength = (c.lift.abs() / spread).clamp(0.0, 1.0) * 0.75;
-        let colour = if better(c.lift) >= 0.0 {
-            format!("rgba(22, 163, 74, {strength:.2})")
-        } else {
-            format!("rgba(220, 38, 38, {strength:.2})")
+        // Four steps of the largest lift on the page, so the matrix reads at a glance.
+        let step = ((c.lift.abs() / spread).clamp(0.0, 1.0) * 4.0).ceil() as u8;
+        let heat = match (step, better(c.lift) >= 0.0) {
+            (0, _) => "heat-flat".to_string(),
+            (s, true) => format!("heat-better-{s}"),
+            (s, false) => format!("heat-worse-{s}"),
         };
         Some(HeatCell {
             label: cell_label(vars, levels),
@@ -331,7 +334,7 @@ pub fn factorial_for_experiment(
             lift: c.lift,
             observed: c.observed,
             ads: c.ads,
-            colour,
+            heat,
         })
     }));
     Ok(Some(view))
