@@ -215,6 +215,67 @@ async fn cells_are_exact_compositions_and_overlapping_levels_are_refused() {
     assert_eq!(again["cells"], grid["cells"]);
     assert_eq!(again["matrix"]["rows"].as_array().unwrap().len(), 2);
 
+    // A cell is a variant: its page shows the levels it combines and its audit, and its pictures serve.
+    app.login_as(Role::Growth).await;
+    let cell =
+        grid["cells"].as_array().unwrap().iter().find(|c| c["levels"] == json!([1, 2])).unwrap();
+    let page = app.get_html(&format!("/variants/{}", cell["variant_id"])).await;
+    assert!(
+        page.contains(&s.jacket_green.code) && page.contains(&s.sky_red.code),
+        "lineage shows the levels"
+    );
+    assert!(page.contains("controlled grid cell: 0 px outside the union of its 2 level masks"));
+    for which in ["diff", "mask", "leak"] {
+        let res = app.get(&format!("/variants/{}/{which}.png", cell["variant_id"])).await;
+        assert_eq!(res.status().as_u16(), 200, "{which}");
+    }
+
+    // The pages: the creation form composes a grid, and refuses overlapping levels with the reason.
+    let form_page = app.get_html(&format!("/grids?master_id={}", s.master)).await;
+    assert!(form_page.contains(&format!("jacket:{}", s.jacket_green.id)));
+    let master_id = s.master.to_string();
+    let (jacket, sky, hat) = (
+        format!("jacket:{}", s.jacket_green.id),
+        format!("sky:{}", s.sky_blue.id),
+        format!("hat:{}", s.hat.id),
+    );
+    let res = app
+        .post_form(
+            "/grids",
+            &[
+                ("master_id", &master_id),
+                ("level", "jacket:master"),
+                ("level", &jacket),
+                ("level", "sky:master"),
+                ("level", &sky),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let html = app.get_html(&location).await;
+    assert!(html.contains("Composed 4 cells.") && html.contains("grid-matrix"), "{location}");
+    let res = app
+        .post_form(
+            "/grids",
+            &[
+                ("master_id", &master_id),
+                ("level", "jacket:master"),
+                ("level", &jacket),
+                ("level", "hat:master"),
+                ("level", &hat),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let back = res.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(back, format!("/grids?master_id={}", s.master));
+    assert!(app.get_html(&back).await.contains("overlap on"), "the form says where");
+    // Bulk review through the page: send the whole grid to review.
+    let res = app.post_form(&format!("{location}/submit"), &[]).await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert!(app.get_html(&location).await.contains("4 cell(s) changed."));
+
     // The hat reaches into the jacket: refused, saying exactly where.
     let (a, b) = (alpha(&s.jacket_green.mask), alpha(&s.hat.mask));
     let shared: Vec<(u32, u32)> = a
@@ -534,4 +595,23 @@ async fn a_grid_is_reviewed_exported_imported_and_analysed_factorially() {
     );
     let html = app.get_html(&format!("/grids?master_id={}", s.master)).await;
     assert!(html.contains("jacket by sky") && html.contains("new-grid"));
+    // The grid page's form runs the approved cells as an experiment.
+    let page = app.get_html(&format!("/grids/{gid}")).await;
+    assert!(page.contains("grid-experiment") && page.contains("Grid run"), "lists its experiment");
+    let (master, grid_id) = (s.master.to_string(), gid.to_string());
+    let res = app
+        .post_form(
+            "/experiments",
+            &[
+                ("master_id", master.as_str()),
+                ("grid_id", grid_id.as_str()),
+                ("name", "Grid run again"),
+                ("start_date", "2026-05-01"),
+                ("primary_metric", "ctr"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(app.get_html(&location).await.contains("factorial-effects"), "{location}");
 }
