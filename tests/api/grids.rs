@@ -296,6 +296,7 @@ async fn cells_are_exact_compositions_and_overlapping_levels_are_refused() {
     let msg = res.text().await.unwrap();
     let want = format!("overlap on {} px at x {x0}–{x1}, y {y0}–{y1}", shared.len());
     assert!(msg.contains(&want), "{msg} lacks {want}");
+    eprintln!("overlap refusal: {msg}");
     assert!(msg.contains(&s.hat.code) && msg.contains(&s.jacket_green.code), "{msg}");
 
     // Levels must be approved edits of this master's variable.
