@@ -6,6 +6,7 @@
 //! loads and stores, names things for people, and shapes the views pages and the API share.
 
 mod create;
+mod experiment;
 mod export;
 mod factorial;
 mod matrix;
@@ -15,10 +16,10 @@ mod view;
 use serde::{Deserialize, Serialize};
 
 pub use create::{GRID_OPERATION, create};
+pub use experiment::prepare_experiment;
 pub use export::{BulkExport, bulk_export};
 pub use factorial::{
     FactorialView, MainEffectEvidence, factorial_for_experiment, leaderboard_evidence,
-    prepare_experiment,
 };
 pub use matrix::{Matrix, MatrixRow};
 pub use review::{BulkAction, BulkOutcome, bulk_review};
