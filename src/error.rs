@@ -172,6 +172,7 @@ impl From<crate::services::grids::GridError> for AppError {
             GridError::Invalid(msg) | GridError::Overlap(msg) => AppError::Unprocessable(msg),
             GridError::Variant(e) => e.into(),
             GridError::Review(e) => e.into(),
+            GridError::Experiment(e) => e.into(),
             GridError::Imaging(e) => AppError::Unprocessable(format!("image refused: {e}")),
             GridError::Db(e) => e.into(),
             other => AppError::internal(other),

@@ -99,7 +99,7 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let (id, ws) = (path.into_inner(), user.workspace);
-    let grid = state.db(move |c| grids::show(c, ws, id).map_err(AppError::from)).await?;
+    let grid = state.db(move |c| grids::page(c, ws, id).map_err(AppError::from)).await?;
     render(&req, Some(&user), Page::new("grids/show.html").with("grid", &grid))
 }
 

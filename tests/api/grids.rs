@@ -576,6 +576,10 @@ async fn a_grid_is_reviewed_exported_imported_and_analysed_factorially() {
     // The pages: the grid's image matrix, the experiment's heatmap and effects table.
     let html = app.get_html(&format!("/grids/{gid}")).await;
     assert!(html.contains("grid-matrix") && html.contains(&format!("/grids/{gid}/export.zip")));
+    let doc = scraper::Html::parse_document(&html);
+    let coloured =
+        doc.select(&scraper::Selector::parse("#grid-matrix td[class^=heat-]").unwrap()).count();
+    assert_eq!(coloured, 6, "the grid's image matrix is coloured by lift");
     for c in grid["cells"].as_array().unwrap() {
         assert!(html.contains(c["code"].as_str().unwrap()));
     }

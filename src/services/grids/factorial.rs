@@ -40,6 +40,8 @@ pub struct EffectRow {
 /// A cell of the heatmap.
 #[derive(Debug, Clone, Serialize)]
 pub struct HeatCell {
+    /// Level per variable.
+    pub levels: Vec<usize>,
     pub label: String,
     pub code: Option<String>,
     pub variant_id: Option<i32>,
@@ -270,6 +272,7 @@ pub fn factorial_for_experiment(
             (s, false) => format!("heat-worse-{s}"),
         };
         Some(HeatCell {
+            levels: levels.to_vec(),
             label: cell_label(vars, levels),
             code: id.and_then(|i| d.codes.get(&i).cloned()),
             variant_id: id,

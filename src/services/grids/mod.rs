@@ -23,7 +23,7 @@ pub use factorial::{
 };
 pub use matrix::{Matrix, MatrixRow};
 pub use review::{BulkAction, BulkOutcome, bulk_review};
-pub use view::{GridIndex, GridView, index, show};
+pub use view::{GridIndex, GridView, index, page, show};
 
 use crate::blobs::BlobError;
 use crate::db::DbError;
@@ -85,6 +85,9 @@ pub enum GridError {
     /// A review transition failed.
     #[error(transparent)]
     Review(#[from] ReviewError),
+    /// The grid's experiment could not be analysed.
+    #[error(transparent)]
+    Experiment(#[from] crate::services::experiments::ExperimentError),
     /// Blob storage failed.
     #[error(transparent)]
     Blob(#[from] BlobError),

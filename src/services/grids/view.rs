@@ -11,7 +11,7 @@ use super::{GridError, GridVariable, parse_levels};
 use crate::db::grids::{self, Grid};
 use crate::db::variants::{Variant, VariantStatus};
 use crate::db::workspaces::WorkspaceId;
-use crate::db::{DbConn, masters, variants};
+use crate::db::{DbConn, experiment_arms, experiments, masters, reporting, variants};
 
 /// A level of a variable.
 #[derive(Debug, Clone, Serialize)]
@@ -48,6 +48,10 @@ pub struct CellView {
     pub audit_note: Option<String>,
     /// Its picture.
     pub image_url: String,
+    /// Its fitted lift over the baseline cell in the grid's latest experiment, once it has data.
+    pub lift: Option<f64>,
+    /// The heatmap class of that lift (see `FactorialView`).
+    pub heat: Option<String>,
 }
 
 /// How many cells are in each review status.
@@ -92,6 +96,8 @@ pub struct GridView {
     pub fraction: Option<FractionView>,
     pub counts: StatusCounts,
     pub experiments: Vec<ExperimentLink>,
+    /// The experiment whose lifts colour the cells, if one has data.
+    pub lifts_from: Option<ExperimentLink>,
     pub created_at: chrono::NaiveDateTime,
 }
 
@@ -127,6 +133,8 @@ pub fn show(conn: &mut DbConn<'_>, ws: WorkspaceId, id: i32) -> Result<GridView,
             changed_outside_mask_px: v.changed_outside_mask_px,
             audit_note: v.audit_note.clone(),
             image_url: format!("/variants/{}/result.png", v.id),
+            lift: None,
+            heat: None,
         });
     }
     let names = level_names(&variables);
@@ -147,8 +155,40 @@ pub fn show(conn: &mut DbConn<'_>, ws: WorkspaceId, id: i32) -> Result<GridView,
         fraction,
         counts,
         experiments,
+        lifts_from: None,
         created_at: grid.created_at,
     })
+}
+
+/// The grid's page: [`show`], with each cell coloured by its fitted lift in the grid's latest
+/// experiment once that experiment has data to fit.
+pub fn page(conn: &mut DbConn<'_>, ws: WorkspaceId, id: i32) -> Result<GridView, GridError> {
+    let mut view = show(conn, ws, id)?;
+    let Some(latest) = view.experiments.last().cloned() else { return Ok(view) };
+    let experiment = experiments::find_in(conn, ws, latest.id)?;
+    let arms = experiment_arms::list_for_experiment(conn, experiment.id)?;
+    let windows =
+        reporting::arm_ad_windows(conn, experiment.id, experiment.start_date, experiment.end_date)?;
+    let heat = super::factorial_for_experiment(conn, &experiment, &arms, &windows)?
+        .and_then(|f| f.heatmap);
+    let Some(heat) = heat else { return Ok(view) };
+    let lifts: Vec<(Vec<usize>, f64, String)> = heat
+        .rows
+        .into_iter()
+        .flat_map(|r| r.cells)
+        .flatten()
+        .map(|c| (c.levels, c.lift, c.heat))
+        .collect();
+    let colour = |c: &mut CellView| {
+        if let Some((_, lift, heat)) = lifts.iter().find(|l| l.0 == c.levels) {
+            c.lift = Some(*lift);
+            c.heat = Some(heat.clone());
+        }
+    };
+    view.cells.iter_mut().for_each(colour);
+    view.matrix.rows.iter_mut().flat_map(|r| r.cells.iter_mut()).flatten().for_each(colour);
+    view.lifts_from = Some(latest);
+    Ok(view)
 }
 
 /// The variables with their levels' codes and values.
