@@ -100,10 +100,7 @@ pub fn create(
             runs.len()
         )));
     }
-    let cells = runs
-        .into_iter()
-        .map(|run| compose_cell(blobs, spec, &levels, &master_img, run))
-        .collect::<Result<Vec<_>, _>>()?;
+    let cells = compose_all(blobs, spec, &levels, &master_img, &runs)?;
     let design = serde_json::to_string(&spec.variables)
         .map_err(|e| GridError::Invalid(format!("design: {e}")))?;
     let name = spec
@@ -256,6 +253,37 @@ fn check_overlaps(spec: &GridSpec, levels: &HashMap<i32, LevelPixels>) -> Result
             found.join("; ")
         )))
     }
+}
+
+/// Composes every run, on as many threads as there are cores: each cell is independent, and
+/// encoding its pictures dominates (a 3×3 grid at 1080×1080 took 9.9 s on one thread of the debug
+/// build).
+fn compose_all(
+    blobs: &Arc<dyn BlobStore>,
+    spec: &GridSpec,
+    levels: &HashMap<i32, LevelPixels>,
+    master: &RgbImage,
+    runs: &[Vec<usize>],
+) -> Result<Vec<ComposedCell>, GridError> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let chunk = runs.len().div_ceil(threads).max(1);
+    let parts = std::thread::scope(|scope| {
+        let handles: Vec<_> = runs
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|run| compose_cell(blobs, spec, levels, master, run.clone()))
+                        .collect::<Result<Vec<_>, GridError>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect::<Result<Vec<_>, GridError>>()
+    })?;
+    Ok(parts.into_iter().flatten().collect())
 }
 
 /// Composes and audits one run, and stores its pixels.
