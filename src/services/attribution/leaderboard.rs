@@ -173,7 +173,7 @@ fn studies(
                     set_aside: None,
                     variant_id: Some(e.level_variant_id),
                     creatives: [
-                        (experiment.master_id, None),
+                        (experiment.master_id, e.control_variant_id),
                         (experiment.master_id, Some(e.level_variant_id)),
                     ],
                     window: (experiment.start_date, experiment.end_date.unwrap_or(NaiveDate::MAX)),

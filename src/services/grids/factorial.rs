@@ -296,6 +296,9 @@ pub struct MainEffectEvidence {
     pub value: String,
     /// The level's edit.
     pub level_variant_id: i32,
+    /// The experiment's control arm (the baseline cell, or `None` for the master): the creative whose
+    /// days the estimate shares with other experiments.
+    pub control_variant_id: Option<i32>,
     /// `grid <name>: <variable> = <value> (main effect over n cells)`.
     pub label: String,
     /// ln(level / as in the master), averaged over the other variables, and its variance.
@@ -344,6 +347,7 @@ pub fn leaderboard_evidence(
             ),
             value,
             level_variant_id: variant_id,
+            control_variant_id: arms.iter().find(|a| a.is_control).and_then(|a| a.variant_id),
             estimate: LogLiftEstimate { log_lift: e.log_effect, variance: e.se * e.se },
             min_ads: f.min_ads,
         });
