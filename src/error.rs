@@ -165,6 +165,21 @@ impl From<crate::services::variants::VariantError> for AppError {
     }
 }
 
+impl From<crate::services::grids::GridError> for AppError {
+    fn from(err: crate::services::grids::GridError) -> Self {
+        use crate::services::grids::GridError;
+        match err {
+            GridError::Invalid(msg) | GridError::Overlap(msg) => AppError::Unprocessable(msg),
+            GridError::Variant(e) => e.into(),
+            GridError::Review(e) => e.into(),
+            GridError::Experiment(e) => e.into(),
+            GridError::Imaging(e) => AppError::Unprocessable(format!("image refused: {e}")),
+            GridError::Db(e) => e.into(),
+            other => AppError::internal(other),
+        }
+    }
+}
+
 impl From<crate::services::review::ReviewError> for AppError {
     fn from(err: crate::services::review::ReviewError) -> Self {
         use crate::services::review::ReviewError;

@@ -12,6 +12,7 @@ pub mod creative_days;
 pub mod demo_records;
 pub mod experiment_arms;
 pub mod experiments;
+pub mod grids;
 pub mod import_uploads;
 pub mod imports;
 pub mod jobs;

@@ -130,6 +130,34 @@ diesel::table! {
 }
 
 diesel::table! {
+    experiment_grids (experiment_id) {
+        experiment_id -> Integer,
+        grid_id -> Integer,
+    }
+}
+
+diesel::table! {
+    grid_cells (id) {
+        id -> Integer,
+        grid_id -> Integer,
+        variant_id -> Integer,
+        levels -> Text,
+    }
+}
+
+diesel::table! {
+    grids (id) {
+        id -> Integer,
+        master_id -> Integer,
+        name -> Text,
+        design -> Text,
+        fraction -> Nullable<Text>,
+        created_by -> Nullable<Integer>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     imports (id) {
         id -> Integer,
         sha256 -> Text,
@@ -316,6 +344,11 @@ diesel::joinable!(creative_days -> variants (variant_id));
 diesel::joinable!(experiment_arms -> experiments (experiment_id));
 diesel::joinable!(experiment_arms -> variants (variant_id));
 diesel::joinable!(experiments -> masters (master_id));
+diesel::joinable!(experiment_grids -> experiments (experiment_id));
+diesel::joinable!(experiment_grids -> grids (grid_id));
+diesel::joinable!(grid_cells -> grids (grid_id));
+diesel::joinable!(grid_cells -> variants (variant_id));
+diesel::joinable!(grids -> masters (master_id));
 diesel::joinable!(master_variables -> masters (master_id));
 diesel::joinable!(import_uploads -> users (user_id));
 diesel::joinable!(imports -> workspaces (workspace_id));
@@ -340,6 +373,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     demo_records,
     experiment_arms,
     experiments,
+    experiment_grids,
+    grid_cells,
+    grids,
     import_uploads,
     imports,
     jobs,

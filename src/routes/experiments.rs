@@ -107,6 +107,7 @@ fn spec_from_form(body: &[u8], user_id: i32) -> Result<NewExperimentSpec, AppErr
             .map(|n| n.parse().map_err(|_| bad("planned ads per arm")))
             .transpose()?,
         treatments,
+        grid_id: field("grid_id").map(|g| g.parse().map_err(|_| bad("grid"))).transpose()?,
         created_by: Some(user_id),
     })
 }

@@ -4,6 +4,7 @@ mod account;
 mod ad_mappings;
 mod api;
 mod experiments;
+mod grids;
 mod health;
 mod home;
 mod imports;
@@ -91,6 +92,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/variants/{id}/review", web::post().to(api::variants::review))
         .route("/api/v1/variants/{id}/submit", web::post().to(api::variants::submit))
         .route("/api/v1/jobs/{id}", web::get().to(api::jobs::show))
+        .route("/grids", web::get().to(grids::index))
+        .route("/grids", web::post().to(grids::create))
+        .route("/grids/{id}", web::get().to(grids::show))
+        .route("/grids/{id}/submit", web::post().to(grids::submit))
+        .route("/grids/{id}/review", web::post().to(grids::review))
+        .route("/grids/{id}/export.zip", web::get().to(grids::export))
+        .route("/api/v1/grids", web::post().to(api::grids::create))
+        .route("/api/v1/grids/{id}", web::get().to(api::grids::show))
+        .route("/api/v1/grids/{id}/submit", web::post().to(api::grids::submit))
+        .route("/api/v1/grids/{id}/review", web::post().to(api::grids::review))
+        .route("/api/v1/grids/{id}/export.zip", web::get().to(api::grids::export))
         .default_service(web::to(not_found));
 }
 

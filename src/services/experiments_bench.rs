@@ -96,6 +96,7 @@ pub fn bench_results(iterations: usize) -> anyhow::Result<ResultsBench> {
             control_variant_id: None,
             control_planned_weight: Some(1.0),
             planned_ads_per_arm: None,
+            grid_id: None,
             treatments: (1..arms as i32)
                 .map(|v| ArmSpec { variant_id: v, planned_weight: Some(1.0) })
                 .collect(),

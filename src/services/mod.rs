@@ -13,6 +13,7 @@ pub mod engine_limits;
 pub mod experiments;
 pub mod experiments_bench;
 pub mod grade;
+pub mod grids;
 pub mod imaging;
 pub mod import_bench;
 pub mod import_jobs;

@@ -12,6 +12,7 @@ mod browser;
 mod demo;
 mod experiments;
 mod grade;
+mod grids;
 mod health;
 mod imports;
 mod jobs;

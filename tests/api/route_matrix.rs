@@ -91,6 +91,17 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("post", "/api/v1/variants/{id}/review", Api(Review)),
     ("post", "/api/v1/variants/{id}/submit", Api(EditCreative)),
     ("get", "/api/v1/jobs/{id}", Api(View)),
+    ("get", "/grids", Page(View)),
+    ("post", "/grids", Page(EditCreative)),
+    ("get", "/grids/{id}", Page(View)),
+    ("post", "/grids/{id}/submit", Page(EditCreative)),
+    ("post", "/grids/{id}/review", Page(Review)),
+    ("get", "/grids/{id}/export.zip", Page(View)),
+    ("post", "/api/v1/grids", Api(EditCreative)),
+    ("get", "/api/v1/grids/{id}", Api(View)),
+    ("post", "/api/v1/grids/{id}/submit", Api(EditCreative)),
+    ("post", "/api/v1/grids/{id}/review", Api(Review)),
+    ("get", "/api/v1/grids/{id}/export.zip", Api(View)),
 ];
 
 /// `(method, path)` of every `.route("PATH", web::METHOD()…)` in the site map.

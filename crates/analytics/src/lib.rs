@@ -1,3 +1,4 @@
 //! Pure analytics: no web, no database. Data in, results out.
+pub mod design;
 pub mod import;
 pub mod stats;

@@ -1,6 +1,7 @@
 //! Pure pixel maths for liftmask's masked edits: grading light and colour inside a prepared
 //! alpha, matching a region's colour statistics to a ring of its surroundings, recolouring an
-//! element to a brand colour, and selecting an object (GrabCut, magic wand) for a mask.
+//! element to a brand colour, selecting an object (GrabCut, magic wand) for a mask, and composing a
+//! modular grid's cells from edits on disjoint regions.
 //!
 //! The crate has no web, database or libtorch dependency: it takes pixels and an alpha that the
 //! caller has already grown and feathered, and it guarantees that every pixel whose alpha is 0
@@ -10,6 +11,7 @@ mod blend;
 mod color;
 mod curve;
 mod grade;
+mod grid;
 mod hex;
 mod matching;
 mod recolor;
@@ -18,6 +20,9 @@ mod select;
 pub use blend::{Window, active_window, blend};
 pub use curve::ToneCurve;
 pub use grade::{Grade, GradeError, Graded, grade};
+pub use grid::{
+    CellAudit, GridError, Layer, Overlap, PixelBox, audit_cell, compose, overlap, union_mask,
+};
 pub use hex::{BadHex, HexColor};
 pub use matching::{LabStats, MatchReport, lab_stats, ring_alpha};
 pub use recolor::{

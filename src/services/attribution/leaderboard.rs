@@ -22,6 +22,7 @@ use crate::db::{DbConn, experiments};
 use crate::services::charts;
 use crate::services::experiments::labels::arm_label;
 use crate::services::experiments::{ExperimentError, MethodName, Settings, arm_data, compare};
+use crate::services::grids;
 
 /// One experiment's estimate of an edit.
 #[derive(Debug, Clone, Serialize)]
@@ -49,6 +50,8 @@ pub struct Study {
     pub ci_high: f64,
     /// Why the study is not in the pool, if it is not.
     pub set_aside: Option<String>,
+    /// The edit it measures (for a grid, the level's edit), for its creative card.
+    pub variant_id: Option<i32>,
     /// The two creatives the comparison reads, as (master, variant).
     #[serde(skip)]
     creatives: [(i32, Option<i32>); 2],
@@ -149,6 +152,35 @@ fn studies(
 ) -> Result<Vec<Study>, ExperimentError> {
     let mut out = Vec::new();
     for experiment in experiments::list_in(conn, ws)? {
+        // A grid's cells are combinations, not single edits: its evidence per variable is each
+        // main effect, from all cells together.
+        if let Some(evidence) = grids::leaderboard_evidence(conn, &experiment, metric)? {
+            out.extend(evidence.into_iter().filter(|e| e.min_ads >= 2).map(|e| {
+                let se = e.estimate.variance.sqrt();
+                Study {
+                    variable: e.variable,
+                    value: e.value,
+                    experiment_id: experiment.id,
+                    experiment_name: experiment.name.clone(),
+                    arm_label: e.label,
+                    reference_label: "as in the master".into(),
+                    vs_parent: true,
+                    min_ads: e.min_ads,
+                    estimate: e.estimate,
+                    relative_lift: e.estimate.log_lift.exp_m1(),
+                    ci_low: (e.estimate.log_lift - 1.959963984540054 * se).exp_m1(),
+                    ci_high: (e.estimate.log_lift + 1.959963984540054 * se).exp_m1(),
+                    set_aside: None,
+                    variant_id: Some(e.level_variant_id),
+                    creatives: [
+                        (experiment.master_id, e.control_variant_id),
+                        (experiment.master_id, Some(e.level_variant_id)),
+                    ],
+                    window: (experiment.start_date, experiment.end_date.unwrap_or(NaiveDate::MAX)),
+                }
+            }));
+            continue;
+        }
         let mut arms = experiment_arms::list_for_experiment(conn, experiment.id)?;
         let variants: HashMap<i32, VariantInfo> =
             reporting::variants_of_master(conn, experiment.master_id)?
@@ -206,6 +238,7 @@ fn studies(
                 ci_low: (estimate.log_lift - 1.959963984540054 * se).exp_m1(),
                 ci_high: (estimate.log_lift + 1.959963984540054 * se).exp_m1(),
                 set_aside: None,
+                variant_id: arm.variant_id,
                 creatives: [
                     (experiment.master_id, reference.variant_id),
                     (experiment.master_id, arm.variant_id),

@@ -319,6 +319,7 @@ pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, 
         control_variant_id: None,
         control_planned_weight: Some(share),
         planned_ads_per_arm: Some(ADS_PER_ARM as i32),
+        grid_id: None,
         treatments: variant_ids
             .iter()
             .map(|id| experiments::ArmSpec { variant_id: *id, planned_weight: Some(share) })

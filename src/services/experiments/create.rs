@@ -62,7 +62,12 @@ pub struct NewExperimentSpec {
     #[serde(default)]
     pub planned_ads_per_arm: Option<i32>,
     /// The treatment arms.
+    #[serde(default)]
     pub treatments: Vec<ArmSpec>,
+    /// A modular grid to run: the control is its baseline cell and, when no treatments are listed,
+    /// every approved cell is one (see `grids::prepare_experiment`).
+    #[serde(default)]
+    pub grid_id: Option<i32>,
     /// Who creates it.
     #[serde(default)]
     pub created_by: Option<i32>,
@@ -94,8 +99,9 @@ fn check_arm_variant(v: &VariantInfo) -> Result<(), ExperimentError> {
 pub fn create_experiment(
     conn: &mut DbConn<'_>,
     ws: WorkspaceId,
-    spec: NewExperimentSpec,
+    mut spec: NewExperimentSpec,
 ) -> Result<Experiment, ExperimentError> {
+    crate::services::grids::prepare_experiment(conn, ws, &mut spec)?;
     let name = spec.name.trim();
     if name.is_empty() {
         return Err(ExperimentError::Invalid("give the experiment a name".into()));
@@ -212,6 +218,9 @@ pub fn create_experiment(
                     planned_weight: t.planned_weight,
                 },
             )?;
+        }
+        if let Some(grid_id) = spec.grid_id {
+            crate::db::grids::link_experiment(tx, experiment.id, grid_id)?;
         }
         Ok(experiment)
     })

@@ -83,9 +83,14 @@ pub fn results(
         }
         Ok((days, windows, checkpoints))
     })?;
+    let grid = pool.run(|c| {
+        crate::services::grids::factorial_for_experiment(c, &experiment, &arms, &windows)
+    })?;
     let data =
         ResultsData { experiment, master_name, arms, variants, ads, days, windows, checkpoints };
-    analyse(data)
+    let mut results = analyse(data)?;
+    results.grid = grid;
+    Ok(results)
 }
 
 /// What the page needs before the large reads: the experiment (404 outside `ws`), its master's name, its

@@ -323,5 +323,6 @@ pub fn analyse(input: ResultsData) -> Result<ExperimentResults, ExperimentError>
         cumulative_svg,
         forest_svg,
         notes,
+        grid: None,
     })
 }

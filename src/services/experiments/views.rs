@@ -189,6 +189,8 @@ pub struct ExperimentResults {
     pub caveats: Vec<String>,
     /// Problems that kept some numbers from being computed.
     pub notes: Vec<String>,
+    /// The factorial analysis, when the experiment runs over a modular grid.
+    pub grid: Option<crate::services::grids::FactorialView>,
 }
 
 /// The variance model in words, for the page.

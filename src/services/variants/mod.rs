@@ -7,7 +7,8 @@ mod edge;
 mod selection;
 
 pub use create::{
-    Created, ParentImage, VariantInput, create, decode_parent, load_parent, locate_parent,
+    Created, ParentImage, VariantInput, create, decode_parent, fresh_code, load_parent,
+    locate_parent,
 };
 pub use domain::{Operation, Params, ParentRef, Variable, parse_value};
 pub use edge::edge_warning;

@@ -17,6 +17,7 @@ mod compare;
 mod correction;
 mod dist;
 mod error;
+mod factorial;
 mod frequentist;
 mod inference;
 mod lift;
@@ -44,6 +45,7 @@ pub use compare::{
 };
 pub use correction::{Correction, adjust_p_values};
 pub use error::{Result, StatsError};
+pub use factorial::{BestCombination, CellFit, Effect, FactorialCell, FactorialFit, factorial};
 pub use frequentist::{t_test, welch_dof, welch_t_test};
 pub use inference::{Inference, Method, infer};
 pub use lift::{Difference, Lift, lift};
