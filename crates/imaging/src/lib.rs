@@ -12,6 +12,7 @@ mod curve;
 mod grade;
 mod hex;
 mod matching;
+mod priming;
 mod recolor;
 mod select;
 
@@ -20,6 +21,9 @@ pub use curve::ToneCurve;
 pub use grade::{Grade, GradeError, Graded, grade};
 pub use hex::{BadHex, HexColor};
 pub use matching::{LabStats, MatchReport, lab_stats, ring_alpha};
+pub use priming::{
+    Finding, PrimingCheck, PrimingError, PrimingReport, PrimingVerdict, prime_edit, prime_master,
+};
 pub use recolor::{
     ON_TARGET_DELTA_E, Reach, RecolorError, RecolorReport, Recolored, TYPICAL_BAND,
     lightness_correlation, recolor, typical_colour,
