@@ -9,6 +9,7 @@
 mod blend;
 mod color;
 mod curve;
+mod formats;
 mod grade;
 mod hex;
 mod matching;
@@ -18,6 +19,7 @@ mod select;
 
 pub use blend::{Window, active_window, blend};
 pub use curve::ToneCurve;
+pub use formats::{Aspect, FormatError, Rect, crop_to, plan_crop, plan_outpaint};
 pub use grade::{Grade, GradeError, Graded, grade};
 pub use hex::{BadHex, HexColor};
 pub use matching::{LabStats, MatchReport, lab_stats, ring_alpha};

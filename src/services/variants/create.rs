@@ -199,7 +199,7 @@ pub fn create(
 }
 
 /// A new `LM-XXXX` code not yet used.
-fn fresh_code(conn: &mut DbConn<'_>) -> Result<String, VariantError> {
+pub(crate) fn fresh_code(conn: &mut DbConn<'_>) -> Result<String, VariantError> {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
     let mut rng = rand::thread_rng();
     for _ in 0..64 {

@@ -6,6 +6,7 @@ mod domain;
 mod edge;
 mod selection;
 
+pub(crate) use create::fresh_code;
 pub use create::{
     Created, ParentImage, VariantInput, create, decode_parent, load_parent, locate_parent,
 };

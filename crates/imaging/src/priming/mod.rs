@@ -72,7 +72,7 @@ pub struct PrimingReport {
     pub verdict: PrimingVerdict,
     pub width: u32,
     pub height: u32,
-    /// Pixels in the edited region (the mask plus every pixel the edit changed).
+    /// Pixels in the edited region (every pixel the edit changed).
     pub edited_px: u64,
     pub findings: Vec<Finding>,
 }
@@ -102,8 +102,10 @@ pub enum PrimingError {
 }
 
 /// Checks an edit: `before` is the parent, `after` the variant and `mask` the declared mask
-/// (any non-zero value is inside). The edited region is the mask plus every pixel that differs,
-/// so a grown or feathered edit is judged where it really ends.
+/// (any non-zero value is inside). The edited region is every pixel that differs, so an edit is
+/// judged where it really ends: a feathered one at the end of its feather, a patch pasted inside
+/// a generous mask at the patch's own edge. Only an edit that changed nothing falls back to the
+/// mask.
 pub fn prime_edit(
     before: &RgbImage,
     after: &RgbImage,
@@ -117,10 +119,14 @@ pub fn prime_edit(
             mask: mask.dimensions(),
         });
     }
-    let region = GrayImage::from_fn(w, h, |x, y| {
-        let inside = mask.get_pixel(x, y)[0] > 0 || before.get_pixel(x, y) != after.get_pixel(x, y);
-        Luma([if inside { 255 } else { 0 }])
+    let changed = GrayImage::from_fn(w, h, |x, y| {
+        Luma([if before.get_pixel(x, y) != after.get_pixel(x, y) { 255 } else { 0 }])
     });
+    let region = if active_window(&changed).is_some() {
+        changed
+    } else {
+        GrayImage::from_fn(w, h, |x, y| Luma([if mask.get_pixel(x, y)[0] > 0 { 255 } else { 0 }]))
+    };
     let Some(bbox) = active_window(&region) else {
         return Ok(PrimingReport::new(w, h, 0, Vec::new()));
     };
