@@ -39,8 +39,8 @@ fn show(name: &str, report: &PrimingReport) {
 fn mean_colour(img: &RgbImage, pixels: impl Iterator<Item = (u32, u32)>) -> Rgb<u8> {
     let (mut s, mut n) = ([0u64; 3], 0u64);
     for (x, y) in pixels {
-        for c in 0..3 {
-            s[c] += u64::from(img.get_pixel(x, y)[c]);
+        for (sum, v) in s.iter_mut().zip(img.get_pixel(x, y).0) {
+            *sum += u64::from(v);
         }
         n += 1;
     }
