@@ -134,9 +134,15 @@ pub fn prime_edit(
     // bounding box plus a margin.
     let win = bbox.expand(MARGIN, w, h);
     let crop = Crop::new(before, after, &region, win);
-    let mut findings = seam::seams(&crop);
-    findings.extend(clone::clones(&crop.after_luma, &crop.after, &crop.region, crop.w, crop.h));
-    findings.extend(joints::joints(&crop));
+    let mut findings = worst(seam::seams(&crop));
+    findings.extend(worst(clone::clones(
+        &crop.after_luma,
+        &crop.after,
+        &crop.region,
+        crop.w,
+        crop.h,
+    )));
+    findings.extend(worst(joints::joints(&crop)));
     for f in &mut findings {
         f.rect[0] += win.x;
         f.rect[1] += win.y;
@@ -153,7 +159,25 @@ pub fn prime_master(img: &RgbImage) -> PrimingReport {
     let luma: Vec<f32> = img.pixels().map(|p| lab_from_linear(dec.linear(p.0)).l * 2.55).collect();
     let rgb: Vec<[u8; 3]> = img.pixels().map(|p| p.0).collect();
     let all = vec![true; (w as usize) * (h as usize)];
-    PrimingReport::new(w, h, 0, clone::clones(&luma, &rgb, &all, w as usize, h as usize))
+    PrimingReport::new(w, h, 0, worst(clone::clones(&luma, &rgb, &all, w as usize, h as usize)))
+}
+
+/// Findings kept per check: a patch-filled outpaint can repeat at hundreds of shifts, and an
+/// overlay of hundreds of boxes shows nothing. The rest are counted in the last one's note.
+const MAX_PER_CHECK: usize = 12;
+
+/// The [`MAX_PER_CHECK`] highest-scoring findings of one check.
+fn worst(mut findings: Vec<Finding>) -> Vec<Finding> {
+    if findings.len() <= MAX_PER_CHECK {
+        return findings;
+    }
+    findings.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let dropped = findings.len() - MAX_PER_CHECK;
+    findings.truncate(MAX_PER_CHECK);
+    if let Some(last) = findings.last_mut() {
+        last.note = format!("{} (and {dropped} more like it, not drawn)", last.note);
+    }
+    findings
 }
 
 /// Context kept around the region's bounding box, in px.

@@ -210,3 +210,21 @@ fn sizes_must_agree_and_an_untouched_image_has_nothing_to_report() {
         (PrimingVerdict::Pass, 0, 0)
     );
 }
+
+#[test]
+fn each_check_keeps_its_twelve_worst_findings_and_counts_the_rest() {
+    let many: Vec<Finding> = (0..20)
+        .map(|i| Finding {
+            check: PrimingCheck::Clone,
+            rect: [i, 0, 8, 8],
+            score: f64::from(i),
+            threshold: 24.0,
+            verdict: PrimingVerdict::Warn,
+            note: format!("shift {i}"),
+        })
+        .collect();
+    let kept = worst(many);
+    assert_eq!(kept.len(), 12);
+    assert_eq!(kept[0].score, 19.0);
+    assert_eq!(kept[11].note, "shift 8 (and 8 more like it, not drawn)");
+}
