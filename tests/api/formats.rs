@@ -461,5 +461,55 @@ async fn the_formats_grid_makes_several_placements_at_once_and_the_tree_shows_th
     let fid = lineage["tree"][0]["formats"][0]["id"].as_i64().unwrap();
     let page = app.get_html(&format!("/variants/{fid}")).await;
     assert!(page.contains(r#"id="format-of""#) && page.contains("exact crop"), "{page}");
+    for section in [r#"id="audit""#, r#"id="priming""#, r#"id="review""#] {
+        assert!(page.contains(section), "a format is audited, checked and reviewed: {section}");
+    }
+    assert!(page.contains("Source pixels changed"));
     assert_eq!(lineage["count"], 1, "formats are not variants of their own");
+}
+
+#[actix_web::test]
+async fn in_a_real_browser_a_dragged_subject_box_reaches_the_formats_grid() {
+    let app = spawn_app().await;
+    let maker = app.api_user(Role::Growth);
+    let director = app.api_user(Role::CreativeDirector);
+    let (w, h) = (240, 160);
+    let master = app.api_master(&maker, png_bytes(&photo("coffee.png", w, h)), "Coffee").await;
+    let edit = (150, 60, 40, 40);
+    let id = approved_recolor(&app, (&maker, &director), master, (w, h), edit, "navy").await;
+    let driver = crate::browser::Driver::start().await;
+    let base = app.address.clone();
+    driver.login(&base, "api-growth@example.com").await;
+    driver.goto(&format!("{base}/variants/{id}")).await;
+    driver
+        .wait_for("the preview", "return document.getElementById('focus-image').complete", 20)
+        .await;
+    // Real pointer events: a box from 10 % to 50 % across and 10 % to 60 % down the preview.
+    driver
+        .js(r#"
+        const s = document.getElementById('focus-stage');
+        const r = document.getElementById('focus-image').getBoundingClientRect();
+        const ev = (type, fx, fy) => s.dispatchEvent(new PointerEvent(type, {bubbles: true, pointerId: 1,
+            clientX: r.left + r.width * fx, clientY: r.top + r.height * fy, buttons: 1}));
+        ev('pointerdown', 0.1, 0.1);
+        for (let i = 1; i <= 8; i++) ev('pointermove', 0.1 + i * 0.05, 0.1 + i * 0.0625);
+        ev('pointerup', 0.5, 0.6);
+        return true;"#)
+        .await;
+    let focus = driver.js("return document.getElementById('formats-focus').value").await;
+    let px: Vec<i64> = focus.as_str().unwrap().split(',').map(|p| p.parse().unwrap()).collect();
+    for (got, want) in px.iter().zip([24, 16, 96, 80]) {
+        assert!((got - want).abs() <= 1, "focus {focus} (want about 24,16,96,80)");
+    }
+    // The box and the edit together span 166 px across: only the wide placement can keep both.
+    driver.click("#make-formats").await;
+    driver
+        .wait_for("the flashes", "return document.querySelectorAll('.flash').length >= 4", 20)
+        .await;
+    let flashes = driver
+        .js("return [...document.querySelectorAll('.flash')].map(f => f.className + ': ' + f.textContent).join('\\n')")
+        .await;
+    let flashes = flashes.as_str().unwrap();
+    assert_eq!(flashes.matches("cut into the edit").count(), 3, "{flashes}");
+    assert!(flashes.contains("-191 (1.91:1 crop) queued"), "{flashes}");
 }
