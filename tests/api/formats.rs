@@ -417,6 +417,51 @@ async fn priming_warns_on_a_pasted_patch_in_the_api_the_pages_and_the_pack() {
     assert!(page.contains(&format!("/variants/{bad}/priming-pack")));
     let queue = app.get_html("/reviews").await;
     assert!(queue.contains(&format!(r##"href="/variants/{bad}#priming">warn"##)), "{queue}");
+
+    // A format re-frames the edit and keeps its glitches: the 1:1 crop around the patch warns
+    // where the patch's seam now sits.
+    let director = app.api_user(Role::Admin);
+    for (token, path) in [(&maker, "submit"), (&director, "review")] {
+        let res = app
+            .client
+            .post(app.url(&format!("/api/v1/variants/{bad}/{path}")))
+            .bearer_auth(token)
+            .json(&json!({"decision": "approve"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+    }
+    let res = post_format(
+        &app,
+        &maker,
+        &format!("/api/v1/variants/{bad}/formats"),
+        json!({"aspect": "1:1", "mode": "crop"}),
+    )
+    .await;
+    let square = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    app.run_jobs();
+    let carried = app.api_json(&maker, &format!("/api/v1/variants/{square}/priming")).await;
+    assert_eq!(carried["report"]["verdict"], "warn", "{carried}");
+    assert_eq!(
+        (carried["report"]["width"].as_u64(), carried["report"]["height"].as_u64()),
+        (Some(160), Some(160))
+    );
+    let crop_x =
+        app.api_json(&maker, &format!("/api/v1/variants/{square}")).await["params"]["crop"][0]
+            .as_u64()
+            .unwrap();
+    let seam = carried["report"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "seam" && f["verdict"] == "warn")
+        .unwrap()
+        .clone();
+    assert!(
+        seam["rect"][0].as_u64().unwrap() + crop_x >= 180,
+        "moved into the crop's frame: {seam}"
+    );
 }
 
 #[actix_web::test]

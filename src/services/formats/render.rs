@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use ::imaging::{Aspect, Rect, prime_edit};
+use ::imaging::{Aspect, PrimingReport, Rect, prime_edit};
 use image::imageops::{self, FilterType};
 use image::{GrayImage, RgbImage};
 use inpaint::{InpaintOptions, Inpainter};
@@ -39,11 +39,15 @@ pub fn render(
         .as_deref()
         .and_then(|s| serde_json::from_str(s).ok())
         .ok_or_else(|| bad("no source_rect"))?;
-    let source_sha = match v.format_of {
+    // The source's own priming report travels into the format: its glitches are still there.
+    let (source_sha, source_priming) = match v.format_of {
         Some(id) => {
-            variants::find(conn, id)?.result_sha.ok_or_else(|| bad("its source has no result"))?
+            let src = variants::find(conn, id)?;
+            let report: Option<PrimingReport> =
+                src.priming.as_deref().and_then(|r| serde_json::from_str(r).ok());
+            (src.result_sha.ok_or_else(|| bad("its source has no result"))?, report)
         }
-        None => masters::find(conn, v.master_id)?.image_sha,
+        None => (masters::find(conn, v.master_id)?.image_sha, None),
     };
     let source = decode_parent(blobs, settings, &source_sha)?;
     let mask =
@@ -71,7 +75,12 @@ pub fn render(
     let audit = audit_placement(&source, &canvas, placed, params.crop, &mask);
     let (dw, dh) = aspect.delivery();
     let delivery = imageops::resize(&canvas, dw, dh, FilterType::Lanczos3);
-    let priming = prime_edit(&start, &canvas, &mask).map_err(|e| bad(&e.to_string()))?;
+    let mut priming = prime_edit(&start, &canvas, &mask).map_err(|e| bad(&e.to_string()))?;
+    if let Some(src) = source_priming {
+        let window =
+            params.crop.unwrap_or(Rect { x: 0, y: 0, w: source.width(), h: source.height() });
+        priming = priming.merged(src.reframed(window, (placed.x, placed.y), cw, ch));
+    }
     let pictures = pictures::derive(blobs, &start, &canvas, &mask)?;
     let result_sha = blobs.put(&imaging::png_rgb(&delivery)?)?;
     let canvas_sha = blobs.put(&imaging::png_rgb(&canvas)?)?;

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::blend::{Window, active_window};
 use crate::color::{Decoder, lab_from_linear};
+use crate::formats::Rect;
 
 /// Which glitch a finding is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +82,49 @@ impl PrimingReport {
     fn new(width: u32, height: u32, edited_px: u64, findings: Vec<Finding>) -> Self {
         let verdict = findings.iter().map(|f| f.verdict).max().unwrap_or(PrimingVerdict::Pass);
         Self { verdict, width, height, edited_px, findings }
+    }
+
+    /// This report as seen in a re-framed image: the findings within `window` of this image,
+    /// clipped to it and moved to `at` in a `width`×`height` canvas. A crop or an outpaint of an
+    /// edit carries the edit's glitches with it.
+    pub fn reframed(&self, window: Rect, at: (u32, u32), width: u32, height: u32) -> PrimingReport {
+        let findings = self
+            .findings
+            .iter()
+            .filter_map(|f| {
+                let r = Rect::from(f.rect);
+                let (x0, y0) = (r.x.max(window.x), r.y.max(window.y));
+                let x1 = (r.x + r.w).min(window.x + window.w);
+                let y1 = (r.y + r.h).min(window.y + window.h);
+                (x0 < x1 && y0 < y1).then(|| Finding {
+                    rect: [x0 - window.x + at.0, y0 - window.y + at.1, x1 - x0, y1 - y0],
+                    ..f.clone()
+                })
+            })
+            .collect();
+        PrimingReport::new(width, height, self.edited_px, findings)
+    }
+
+    /// Both reports' findings in one (same image size). Where either warns for a check, the
+    /// check's `pass` summaries go; otherwise one of them stays.
+    pub fn merged(self, other: PrimingReport) -> PrimingReport {
+        let mut all = self.findings;
+        all.extend(other.findings);
+        let warns = |c: PrimingCheck, all: &[Finding]| {
+            all.iter().any(|f| f.check == c && f.verdict == PrimingVerdict::Warn)
+        };
+        let mut kept: Vec<Finding> = Vec::with_capacity(all.len());
+        for f in &all {
+            let redundant = f.verdict == PrimingVerdict::Pass
+                && (warns(f.check, &all)
+                    || kept
+                        .iter()
+                        .any(|k| k.check == f.check && k.verdict == PrimingVerdict::Pass));
+            if !redundant {
+                kept.push(f.clone());
+            }
+        }
+        PrimingReport::new(self.width, self.height, self.edited_px + other.edited_px, kept)
     }
 
     /// How many findings warn, per check, in the order seam, clone, broken joint.

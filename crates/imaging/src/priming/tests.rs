@@ -228,3 +228,31 @@ fn each_check_keeps_its_twelve_worst_findings_and_counts_the_rest() {
     assert_eq!(kept[0].score, 19.0);
     assert_eq!(kept[11].note, "shift 8 (and 8 more like it, not drawn)");
 }
+
+#[test]
+fn a_reframed_report_keeps_the_findings_in_the_window_and_moves_them() {
+    let before = fixture("coffee.png");
+    let mask = rect_mask(&before, (500, 580), (200, 280));
+    let mut after = before.clone();
+    for y in 0..80 {
+        for x in 0..80 {
+            after.put_pixel(500 + x, 200 + y, *before.get_pixel(95 + x, 200 + y));
+        }
+    }
+    let report = prime_edit(&before, &after, &mask).unwrap();
+    // A window holding the patch's left half, placed 10 px down in a taller canvas.
+    let window = crate::Rect { x: 400, y: 0, w: 140, h: 400 };
+    let moved = report.reframed(window, (0, 10), 140, 420);
+    assert_eq!((moved.width, moved.height, moved.verdict), (140, 420, PrimingVerdict::Warn));
+    assert!(!moved.findings.is_empty());
+    for f in &moved.findings {
+        assert!(f.rect[0] + f.rect[2] <= 140 && f.rect[1] >= 10, "{:?}", f.rect);
+    }
+    // A window away from the patch carries nothing.
+    let clear = report.reframed(crate::Rect { x: 0, y: 0, w: 300, h: 400 }, (0, 0), 300, 400);
+    assert_eq!((clear.verdict, clear.findings.len()), (PrimingVerdict::Pass, 0));
+    // Merged with a clean report, the warnings stay and the redundant passes go.
+    let merged =
+        moved.clone().merged(prime_edit(&before, &before, &GrayImage::new(600, 400)).unwrap());
+    assert_eq!(merged.warnings(), moved.warnings());
+}
