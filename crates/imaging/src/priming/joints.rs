@@ -115,35 +115,45 @@ pub(super) fn joints(c: &Crop) -> Vec<Finding> {
         }
     }
 
-    let mut findings: Vec<Finding> = clusters(&broken, 3)
+    // Each cluster of entry pixels is one edge; its score is the median of its pixels', and an
+    // edge needs MIN_ENTRIES pixels: a real edge is 2-3 px wide where it crosses the ring, so
+    // one pixel alone stopping is noise.
+    let edges: Vec<(Vec<usize>, f64)> = clusters(&broken, 3)
         .into_iter()
-        .filter_map(|g| {
-            // The median of the entry pixels: a real edge is 2-3 px wide where it crosses the
-            // ring, so one pixel alone stopping is noise.
+        .filter(|g| g.len() >= MIN_ENTRIES)
+        .map(|g| {
             let mut scores: Vec<f64> = g.iter().map(|&k| score_of[k]).collect();
             scores.sort_by(f64::total_cmp);
             let score = scores[scores.len() / 2];
-            (g.len() >= MIN_ENTRIES && score >= BROKEN).then(|| Finding {
-                check: PrimingCheck::BrokenJoint,
-                rect: bbox(g.iter().map(|&k| broken[k]), DEPTH as i64, c.w, c.h),
-                score,
-                threshold: BROKEN,
-                verdict: PrimingVerdict::Warn,
-                note: format!(
-                    "an edge enters the edit and stops after {:.0}% of its way in",
-                    (1.0 - score) * 100.0
-                ),
-            })
+            (g, score)
+        })
+        .collect();
+    let closest = edges.iter().map(|(_, s)| *s).fold(0.0, f64::max);
+    let mut findings: Vec<Finding> = edges
+        .into_iter()
+        .filter(|(_, score)| *score >= BROKEN)
+        .map(|(g, score)| Finding {
+            check: PrimingCheck::BrokenJoint,
+            rect: bbox(g.iter().map(|&k| broken[k]), DEPTH as i64, c.w, c.h),
+            score,
+            threshold: BROKEN,
+            verdict: PrimingVerdict::Warn,
+            note: format!(
+                "an edge enters the edit and stops after {:.0}% of its way in",
+                (1.0 - score) * 100.0
+            ),
         })
         .collect();
     if findings.is_empty() {
         findings.push(Finding {
             check: PrimingCheck::BrokenJoint,
             rect: region_rect(&c.region, c.w, c.h),
-            score: score_of.iter().copied().fold(0.0, f64::max),
+            score: closest,
             threshold: BROKEN,
             verdict: PrimingVerdict::Pass,
-            note: format!("{followed} edges enter the edit; each goes on or meets another edge"),
+            note: format!(
+                "{followed} edge pixels cross into the edit; each edge goes on or meets another"
+            ),
         });
     }
     findings

@@ -143,6 +143,7 @@ fn a_clean_recolor_passes() {
         show(target, &report);
         assert_eq!(report.verdict, PrimingVerdict::Pass, "{target}");
         assert_eq!(report.findings.len(), 3, "one pass finding per check");
+        assert!(report.findings.iter().all(|f| f.score < f.threshold), "{:?}", report.findings);
     }
 }
 
