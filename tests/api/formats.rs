@@ -378,6 +378,21 @@ async fn priming_warns_on_a_pasted_patch_in_the_api_the_pages_and_the_pack() {
         .collect();
     assert!(!seams.is_empty(), "{report}");
     assert_eq!(app.api_json(&maker, &format!("/api/v1/variants/{bad}")).await["priming"], "warn");
+    // A variant rendered before the check existed gets its report on first request, kept.
+    let forget = |c: &mut liftmask::db::DbConn<'_>| {
+        use diesel::prelude::*;
+        use liftmask::db::schema::variants as v;
+        liftmask::db_run!(c, |c| diesel::update(v::table.find(bad as i32))
+            .set(v::priming.eq(None::<String>))
+            .execute(c))
+        .map_err(DbError::from)
+    };
+    app.state.pool.run(forget).unwrap();
+    let again = app.api_json(&maker, &format!("/api/v1/variants/{bad}/priming")).await;
+    assert_eq!(again["report"], report["report"]);
+    let kept =
+        app.state.pool.run(|c| variants::find(c, bad as i32).map_err(DbError::from)).unwrap();
+    assert!(kept.priming.is_some());
     // A master has only its texture to judge; an untouched photo passes.
     let m = app.api_json(&maker, &format!("/api/v1/masters/{master}/priming")).await;
     assert_eq!(m["report"]["verdict"], "pass", "{m}");
