@@ -335,6 +335,39 @@ async fn the_importer_maps_placement_suffixed_codes_to_the_source_arm() {
             ("120212345678909999", master as i32, Some(id as i32), "code"),
         ]
     );
+
+    // Mapped by hand to the format, an ad still lands on the source's arm.
+    let format_id = app
+        .state
+        .pool
+        .run(|c| variants::formats_of(c, master as i32, Some(id as i32)).map_err(DbError::from))
+        .unwrap()[0]
+        .id;
+    let res = app
+        .client
+        .post(app.url("/api/v1/ad-mappings"))
+        .bearer_auth(&maker)
+        .json(
+            &json!({"platform": "tiktok", "ad_id": "42", "target": format!("variant:{format_id}")}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+    assert_eq!(res.json::<Value>().await.unwrap()["variant_id"].as_i64(), Some(id));
+    // A format is never an experiment arm of its own.
+    let res = app
+        .client
+        .post(app.url("/api/v1/experiments"))
+        .bearer_auth(&maker)
+        .json(&json!({"master_id": master, "name": "Placements", "start_date": "2026-03-01",
+            "primary_metric": "ctr", "guardrail_metrics": [], "method": "frequentist",
+            "treatments": [{"variant_id": format_id, "planned_weight": 1.0}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.unwrap().contains("a format counts for its source's arm"));
 }
 
 #[actix_web::test]
