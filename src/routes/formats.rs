@@ -2,14 +2,14 @@
 //! once, each reported in a flash.
 
 use actix_session::Session;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::auth::{CurrentUser, Permission, session};
 use crate::error::AppError;
 use crate::services::formats::{self, FormatSource};
 use crate::state::AppState;
-use crate::web::redirect;
+use crate::web::{Page, redirect, render};
 
 /// One checkbox per placement (named after its code suffix), the mode and an optional focus box.
 #[derive(Debug, Deserialize)]
@@ -73,6 +73,7 @@ async fn make(
             Ok(formats::create_many(
                 c,
                 &st.blobs,
+                &st.settings,
                 ws,
                 source,
                 &aspects,
@@ -138,4 +139,24 @@ pub async fn priming_pack(
     })
     .await??;
     Ok(super::api::formats::zip_response(name, bytes))
+}
+
+/// `GET /masters/{id}/priming`: the master's priming check, computed on demand.
+pub async fn master_priming(
+    req: HttpRequest,
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::View)?;
+    let (id, ws, st) = (path.into_inner(), user.workspace, state.clone());
+    let (master, view) = web::block(move || {
+        crate::services::priming::master_page(&st.pool, &st.blobs, &st.settings, ws, id)
+    })
+    .await??;
+    render(
+        &req,
+        Some(&user),
+        Page::new("masters/priming.html").with("master", &master).with("priming", &view.report),
+    )
 }

@@ -72,6 +72,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/masters", web::get().to(masters::index))
         .route("/masters", web::post().to(masters::create))
         .route("/masters/{id}", web::get().to(masters::show))
+        // Before `{which}`, which would take `priming` for a picture's name.
+        .route("/masters/{id}/priming", web::get().to(formats::master_priming))
         .route("/masters/{id}/{which}", web::get().to(masters::picture))
         .route("/variants/new", web::get().to(variants::new))
         .route("/variants", web::post().to(variants::create))

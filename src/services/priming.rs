@@ -8,6 +8,7 @@ use ::imaging::{PrimingReport, PrimingVerdict, prime_edit, prime_master};
 
 use crate::blobs::{BlobId, BlobStore};
 use crate::config::Settings;
+use crate::db::masters::Master;
 use crate::db::workspaces::WorkspaceId;
 use crate::db::{DbPool, masters, variants};
 use crate::services::imaging;
@@ -79,9 +80,21 @@ pub fn master(
     ws: WorkspaceId,
     id: i32,
 ) -> Result<PrimingView, VariantError> {
+    Ok(master_page(pool, blobs, settings, ws, id)?.1)
+}
+
+/// The master and its priming report, for its priming page.
+pub fn master_page(
+    pool: &DbPool,
+    blobs: &Arc<dyn BlobStore>,
+    settings: &Settings,
+    ws: WorkspaceId,
+    id: i32,
+) -> Result<(Master, PrimingView), VariantError> {
     let m = pool.run(|c| masters::find_in(c, ws, id).map_err(VariantError::from))?;
     let img = decode_parent(blobs, settings, &m.image_sha)?;
-    Ok(PrimingView::new(None, m.id, prime_master(&img)))
+    let view = PrimingView::new(None, m.id, prime_master(&img));
+    Ok((m, view))
 }
 
 /// Sizes of the priming pack: the inputs image-to-video models commonly take (720p landscape

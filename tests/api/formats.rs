@@ -429,6 +429,11 @@ async fn priming_warns_on_a_pasted_patch_in_the_api_the_pages_and_the_pack() {
     // A master has only its texture to judge; an untouched photo passes.
     let m = app.api_json(&maker, &format!("/api/v1/masters/{master}/priming")).await;
     assert_eq!(m["report"]["verdict"], "pass", "{m}");
+    let findings = m["report"]["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().all(|f| f["check"] == "clone"),
+        "a master has only its texture checked"
+    );
 
     // The pack: the variant at the three video-model sizes and the report.
     let res = app
@@ -465,6 +470,16 @@ async fn priming_warns_on_a_pasted_patch_in_the_api_the_pages_and_the_pack() {
     assert!(page.contains(&format!("/variants/{bad}/priming-pack")));
     let queue = app.get_html("/reviews").await;
     assert!(queue.contains(&format!(r##"href="/variants/{bad}#priming">warn"##)), "{queue}");
+    // Tera escapes the slashes of a URL built in the template.
+    let master_page =
+        app.get_html(&format!("/masters/{master}/priming")).await.replace("&#x2F;", "/");
+    assert!(master_page.contains(r#"id="priming-verdict">priming: pass"#), "{master_page}");
+    assert!(master_page.contains(&format!(r#"src="/masters/{master}/image""#)), "{master_page}");
+    assert!(
+        app.get_html(&format!("/masters/{master}"))
+            .await
+            .contains(&format!("/masters/{master}/priming"))
+    );
 
     // A format re-frames the edit and keeps its glitches: the 1:1 crop around the patch warns
     // where the patch's seam now sits.

@@ -47,6 +47,7 @@ const MATRIX: &[(&str, &str, Access)] = &[
     ("get", "/api/v1/variants/{id}/priming", Api(View)),
     ("get", "/api/v1/masters/{id}/priming", Api(View)),
     ("get", "/variants/{id}/priming-pack", Page(View)),
+    ("get", "/masters/{id}/priming", Page(View)),
     ("get", "/api/v1/variants/{id}/priming/pack", Api(View)),
     ("get", "/imports", Page(View)),
     ("get", "/imports/new", Page(ImportData)),

@@ -20,7 +20,8 @@ async fn create(
     let (st, uid, ws) = (state.clone(), user.0.id, user.0.workspace);
     let created = web::block(move || {
         st.pool.run(|c| {
-            formats::create(c, &st.blobs, ws, source, &req, Some(uid)).map_err(AppError::from)
+            formats::create(c, &st.blobs, &st.settings, ws, source, &req, Some(uid))
+                .map_err(AppError::from)
         })
     })
     .await??;

@@ -13,11 +13,12 @@ use image::{GrayImage, Luma};
 pub use render::render;
 
 use crate::blobs::{BlobId, BlobStore};
+use crate::config::Settings;
 use crate::db::variants::{NewFormat, Variant, VariantStatus};
 use crate::db::workspaces::WorkspaceId;
 use crate::db::{DbConn, DbError, audit_log, jobs, masters, variants};
-use crate::services::imaging;
 use crate::services::variants::{Operation, Params, VariantError, fresh_code};
+use crate::services::{engine_limits, imaging};
 
 /// How a format is made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -117,6 +118,7 @@ pub struct FormatCreated {
 pub fn create(
     conn: &mut DbConn<'_>,
     blobs: &Arc<dyn BlobStore>,
+    settings: &Settings,
     ws: WorkspaceId,
     source: FormatSource,
     req: &FormatRequest,
@@ -172,6 +174,10 @@ pub fn create(
                 |x: u32, y: u32| x >= at.x && y >= at.y && x < at.x + at.w && y < at.y + at.h;
             let mask =
                 GrayImage::from_fn(cw, ch, |x, y| Luma([if inside(x, y) { 0 } else { 255 }]));
+            // Refused now, with the reason, rather than failed later by the worker's same check.
+            engine_limits::check_alpha(&mask, settings.engine.max_mask_pixels).map_err(|e| {
+                FormatError::Invalid(format!("outpaint to {}: {e}", aspect.as_str()))
+            })?;
             ((cw, ch), at, None, mask)
         }
     };
@@ -237,6 +243,7 @@ pub fn create(
 pub fn create_many(
     conn: &mut DbConn<'_>,
     blobs: &Arc<dyn BlobStore>,
+    settings: &Settings,
     ws: WorkspaceId,
     source: FormatSource,
     aspects: &[Aspect],
@@ -248,7 +255,7 @@ pub fn create_many(
         .iter()
         .map(|a| {
             let req = FormatRequest { aspect: a.as_str().to_owned(), mode: mode.to_owned(), focus };
-            create(conn, blobs, ws, source, &req, user_id)
+            create(conn, blobs, settings, ws, source, &req, user_id)
         })
         .collect()
 }
