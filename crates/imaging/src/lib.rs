@@ -1,6 +1,7 @@
 //! Pure pixel maths for liftmask's masked edits: grading light and colour inside a prepared
 //! alpha, matching a region's colour statistics to a ring of its surroundings, recolouring an
-//! element to a brand colour, and selecting an object (GrabCut, magic wand) for a mask.
+//! element to a brand colour, selecting an object (GrabCut, magic wand) for a mask, the geometry
+//! of re-framing an image for a placement, and the priming check of an edit before animation.
 //!
 //! The crate has no web, database or libtorch dependency: it takes pixels and an alpha that the
 //! caller has already grown and feathered, and it guarantees that every pixel whose alpha is 0
