@@ -180,6 +180,19 @@ impl From<crate::services::grids::GridError> for AppError {
     }
 }
 
+impl From<crate::services::formats::FormatError> for AppError {
+    fn from(err: crate::services::formats::FormatError) -> Self {
+        use crate::services::formats::FormatError;
+        match err {
+            FormatError::Invalid(msg) => AppError::Unprocessable(msg),
+            FormatError::Geometry(e) => AppError::Unprocessable(e.to_string()),
+            FormatError::Variant(e) => e.into(),
+            FormatError::Blob(e) => e.into(),
+            FormatError::Db(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::services::review::ReviewError> for AppError {
     fn from(err: crate::services::review::ReviewError) -> Self {
         use crate::services::review::ReviewError;

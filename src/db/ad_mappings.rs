@@ -107,17 +107,34 @@ pub fn owner(conn: &mut DbConn<'_>, platform: &str, ad_id: &str) -> QueryResult<
         .optional())
 }
 
-/// `(variant id, master id)` of the variant of workspace `ws` whose code is `code`.
+/// `(variant id, master id)` of the arm of workspace `ws` that `code` names: the variant whose
+/// code it is, or else the master whose formats carry it as their base (`LM-7F3K-916` and its
+/// siblings), with no variant. A placement suffix never reaches here: the code parser stops at it,
+/// so a variant's formats map to the variant itself.
 pub fn variant_by_code(
     conn: &mut DbConn<'_>,
     ws: WorkspaceId,
     code: &str,
-) -> QueryResult<Option<(i32, i32)>> {
-    db_run!(conn, |c| variants::table
+) -> QueryResult<Option<(Option<i32>, i32)>> {
+    let exact: Option<(i32, i32)> = db_run!(conn, |c| variants::table
         .inner_join(masters::table)
         .filter(masters::workspace_id.eq(ws.0))
         .filter(variants::code.eq(code))
         .select((variants::id, variants::master_id))
         .first(c)
-        .optional())
+        .optional())?;
+    if let Some((v, m)) = exact {
+        return Ok(Some((Some(v), m)));
+    }
+    let prefix = format!("{code}-%");
+    let master: Option<i32> = db_run!(conn, |c| variants::table
+        .inner_join(masters::table)
+        .filter(masters::workspace_id.eq(ws.0))
+        .filter(variants::format.is_not_null())
+        .filter(variants::format_of.is_null())
+        .filter(variants::code.like(&prefix))
+        .select(variants::master_id)
+        .first(c)
+        .optional())?;
+    Ok(master.map(|m| (None, m)))
 }

@@ -29,10 +29,12 @@ pub struct VariantInfo {
     pub controlled: Option<bool>,
 }
 
-/// The variants of a master, oldest first.
+/// The variants of a master, oldest first. Format siblings are left out: a placement of a
+/// variant is its arm, never an arm of its own.
 pub fn variants_of_master(conn: &mut DbConn<'_>, master_id: i32) -> QueryResult<Vec<VariantInfo>> {
     db_run!(conn, |c| variants::table
         .filter(variants::master_id.eq(master_id))
+        .filter(variants::format.is_null())
         .order(variants::id)
         .select((
             variants::id,

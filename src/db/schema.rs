@@ -322,6 +322,11 @@ diesel::table! {
         created_at -> Timestamp,
         lightness_corr -> Nullable<Double>,
         gamut_mapped_px -> Nullable<BigInt>,
+        format -> Nullable<Text>,
+        format_of -> Nullable<Integer>,
+        source_rect -> Nullable<Text>,
+        canvas_sha -> Nullable<Text>,
+        priming -> Nullable<Text>,
     }
 }
 

@@ -119,6 +119,16 @@ pub struct Variant {
     pub lightness_corr: Option<f64>,
     /// Audit (recolor): pixels whose new colour lost chroma to fit sRGB.
     pub gamut_mapped_px: Option<i64>,
+    /// A format sibling's placement (`9:16`); `None` for every other variant.
+    pub format: Option<String>,
+    /// A format sibling's source variant; `None` with a format means the master.
+    pub format_of: Option<i32>,
+    /// Where the source's pixels sit in the format's canvas, `[x,y,w,h]` (JSON).
+    pub source_rect: Option<String>,
+    /// A format's canvas at the source's resolution, before resampling to the delivery size.
+    pub canvas_sha: Option<String>,
+    /// The priming check's report (JSON `imaging::PrimingReport`).
+    pub priming: Option<String>,
 }
 
 /// A variant to insert.
@@ -168,6 +178,32 @@ pub struct AuditUpdate {
     pub lightness_corr: Option<f64>,
     /// Gamut-mapped pixels (recolor).
     pub gamut_mapped_px: Option<i64>,
+    /// A format's canvas (formats only).
+    pub canvas_sha: Option<String>,
+    /// The priming report (JSON).
+    pub priming: Option<String>,
+}
+
+/// A format sibling to insert: the source's variable, value and parent, and the placement.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = variants)]
+pub struct NewFormat<'a> {
+    pub master_id: i32,
+    pub parent_variant_id: Option<i32>,
+    pub code: &'a str,
+    pub variable: &'a str,
+    pub value: &'a str,
+    /// `crop` or `outpaint`.
+    pub operation: &'a str,
+    /// The request (`{"focus":[x,y,w,h]}`), JSON.
+    pub params: &'a str,
+    /// Where the canvas was invented (all black for a crop).
+    pub mask_sha: &'a str,
+    pub created_by: Option<i32>,
+    pub created_at: chrono::NaiveDateTime,
+    pub format: &'a str,
+    pub format_of: Option<i32>,
+    pub source_rect: &'a str,
 }
 
 /// Inserts a variant and returns it.
@@ -176,6 +212,41 @@ pub fn insert(conn: &mut DbConn<'_>, new: &NewVariant<'_>) -> QueryResult<Varian
         .values(new)
         .returning(Variant::as_returning())
         .get_result(c))
+}
+
+/// Inserts a format sibling and returns it.
+pub fn insert_format(conn: &mut DbConn<'_>, new: &NewFormat<'_>) -> QueryResult<Variant> {
+    db_run!(conn, |c| diesel::insert_into(variants::table)
+        .values(new)
+        .returning(Variant::as_returning())
+        .get_result(c))
+}
+
+/// The format siblings of a variant (`Some(id)`) or of master `master_id` (`None`), oldest first.
+pub fn formats_of(
+    conn: &mut DbConn<'_>,
+    master_id: i32,
+    source: Option<i32>,
+) -> QueryResult<Vec<Variant>> {
+    db_run!(conn, |c| {
+        let q = variants::table
+            .filter(variants::master_id.eq(master_id))
+            .filter(variants::format.is_not_null())
+            .order(variants::id)
+            .select(Variant::as_select())
+            .into_boxed();
+        match source {
+            Some(id) => q.filter(variants::format_of.eq(id)).load(c),
+            None => q.filter(variants::format_of.is_null()).load(c),
+        }
+    })
+}
+
+/// Records a priming report computed after the render (variants rendered before the check).
+pub fn set_priming(conn: &mut DbConn<'_>, id: i32, report: &str) -> QueryResult<usize> {
+    db_run!(conn, |c| diesel::update(variants::table.find(id))
+        .set(variants::priming.eq(report))
+        .execute(c))
 }
 
 /// Finds a variant by id in any workspace: for workers and within a scoped lookup.
@@ -227,10 +298,15 @@ pub fn with_status_in(
 
 /// The oldest other variant with the same parent, variable and value: a duplicate.
 pub fn duplicate_of(conn: &mut DbConn<'_>, v: &Variant) -> QueryResult<Option<i32>> {
+    if v.format.is_some() {
+        return Ok(None);
+    }
     let parent = v.parent_variant_id;
     db_run!(conn, |c| {
+        // A format sibling shares its source's variable and value by design; it is no duplicate.
         let q = variants::table
             .filter(variants::master_id.eq(v.master_id))
+            .filter(variants::format.is_null())
             .filter(variants::variable.eq(&v.variable))
             .filter(variants::value.eq(&v.value))
             .filter(variants::id.ne(v.id))

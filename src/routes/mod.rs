@@ -4,6 +4,7 @@ mod account;
 mod ad_mappings;
 mod api;
 mod experiments;
+mod formats;
 mod grids;
 mod health;
 mod home;
@@ -72,6 +73,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/masters", web::get().to(masters::index))
         .route("/masters", web::post().to(masters::create))
         .route("/masters/{id}", web::get().to(masters::show))
+        // Before `{which}`, which would take `priming` for a picture's name.
+        .route("/masters/{id}/priming", web::get().to(formats::master_priming))
         .route("/masters/{id}/{which}", web::get().to(masters::picture))
         .route("/variants/new", web::get().to(variants::new))
         .route("/variants", web::post().to(variants::create))
@@ -81,6 +84,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/variants/{id}/{which}.png", web::get().to(variants::picture))
         .route("/variants/{id}/submit", web::post().to(reviews::submit))
         .route("/variants/{id}/review", web::post().to(reviews::decide))
+        .route("/variants/{id}/formats", web::post().to(formats::for_variant))
+        .route("/variants/{id}/priming-pack", web::get().to(formats::priming_pack))
+        .route("/masters/{id}/formats", web::post().to(formats::for_master))
         .route("/reviews", web::get().to(reviews::index))
         .route("/jobs/{id}.json", web::get().to(jobs::show))
         .route("/api/v1/masters", web::post().to(api::masters::create))
@@ -91,6 +97,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/variants/{id}/image", web::get().to(api::variants::image))
         .route("/api/v1/variants/{id}/review", web::post().to(api::variants::review))
         .route("/api/v1/variants/{id}/submit", web::post().to(api::variants::submit))
+        .route("/api/v1/variants/{id}/formats", web::post().to(api::formats::for_variant))
+        .route("/api/v1/masters/{id}/formats", web::post().to(api::formats::for_master))
+        .route("/api/v1/variants/{id}/priming", web::get().to(api::formats::variant_priming))
+        .route("/api/v1/variants/{id}/priming/pack", web::get().to(api::formats::priming_pack))
+        .route("/api/v1/masters/{id}/priming", web::get().to(api::formats::master_priming))
         .route("/api/v1/jobs/{id}", web::get().to(api::jobs::show))
         .route("/grids", web::get().to(grids::index))
         .route("/grids", web::post().to(grids::create))

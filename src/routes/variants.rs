@@ -146,6 +146,10 @@ pub async fn show(
             .with("duplicate_of", &p.duplicate_of)
             .with("ceiling", &p.ceiling)
             .with("grade", &grade::describe(&v.params))
+            .with("formats", &p.formats)
+            .with("format_source", &p.format_source)
+            .with("priming", &p.priming)
+            .with("aspects", &crate::services::formats::aspects())
             .with("parent_url", &parent_url),
     )
 }

@@ -79,7 +79,9 @@ pub fn map_manually(
         }
         MapTarget::Variant(id) => {
             let v = variants::find_in(conn, ws, id).map_err(missing("variant"))?;
-            (v.master_id, Some(id))
+            // A format's ads are its source's arm (the master's, for a master's format).
+            let arm = if v.format.is_some() { v.format_of } else { Some(id) };
+            (v.master_id, arm)
         }
     };
     if ad_mappings::owner(conn, platform.as_str(), ad_id)?.is_some_and(|owner| owner != ws.0) {
@@ -120,7 +122,7 @@ pub fn target_options(
     let mut out = Vec::new();
     for m in masters::list_in(conn, ws)? {
         out.push(TargetOption { value: format!("master:{}", m.id), label: m.name.clone() });
-        for v in variants::for_master(conn, m.id)? {
+        for v in variants::for_master(conn, m.id)?.into_iter().filter(|v| v.format.is_none()) {
             out.push(TargetOption {
                 value: format!("variant:{}", v.id),
                 label: format!("{} → {} ({}: {})", m.name, v.code, v.variable, v.value),

@@ -201,7 +201,7 @@ pub(crate) fn map_codes(
             platform,
             ad_id: ad.ad_id,
             master_id,
-            variant_id: Some(variant_id),
+            variant_id,
             mapped_by: "code",
             created_at: now,
         };

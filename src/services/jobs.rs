@@ -14,6 +14,7 @@ use crate::db::{DbConn, DbError, masters, variants};
 use crate::services::audit::{self, Audit, Tolerance};
 use crate::services::composite;
 use crate::services::engine_limits::{self, LimitError};
+use crate::services::formats;
 use crate::services::grade;
 use crate::services::imaging::{self, ImagingError};
 use crate::services::pictures::{self, DerivedPictures};
@@ -88,6 +89,9 @@ pub fn render(
     progress: &dyn Fn(f64),
 ) -> Result<Rendered, RenderError> {
     let v = variants::find(conn, variant_id)?;
+    if v.format.is_some() {
+        return formats::render(conn, blobs, settings, engine, &v, progress);
+    }
     let op = Operation::parse(&v.operation)?;
     let params = Params::parse(&v.params)?;
     let parent_ref = match v.parent_variant_id {
@@ -149,6 +153,11 @@ pub fn render(
     let audit = audit::audit(&parent, &result, &alpha, tol);
     let result_sha = blobs.put(&imaging::png_rgb(&result)?)?;
     let pictures = pictures::derive(blobs, &parent, &result, &alpha)?;
+    // The priming report travels with the audit; a failure here is a size mismatch the audit
+    // has already called uncontrolled, so the report is simply absent.
+    let priming = ::imaging::prime_edit(&parent, &result, &alpha)
+        .ok()
+        .and_then(|r| serde_json::to_string(&r).ok());
     let mut note = audit_note(&v, op, &audit, tol);
     if let Some((report, target)) = &recolored {
         note = format!("{note}. {}", recolor::note(report, *target));
@@ -169,6 +178,8 @@ pub fn render(
         gamut_mapped_px: recolored
             .as_ref()
             .map(|(r, _)| i64::try_from(r.gamut_mapped_px).unwrap_or(i64::MAX)),
+        canvas_sha: None,
+        priming,
     };
     Ok(Rendered { update, audit, pictures })
 }

@@ -103,6 +103,8 @@ pub struct TreeNode {
     pub variant: Variant,
     /// Its children, oldest first.
     pub children: Vec<TreeNode>,
+    /// Its format siblings (placements), shown as badges beside it rather than as children.
+    pub formats: Vec<Variant>,
 }
 
 /// Deepest level of the lineage tree that is built. Serializing and rendering a tree recurse
@@ -121,6 +123,10 @@ pub struct Lineage {
     pub count: usize,
     /// Variants deeper than [`MAX_TREE_DEPTH`], left out of `tree`.
     pub hidden: usize,
+    /// The master's own format siblings.
+    pub formats: Vec<Variant>,
+    /// The placements, for the formats grid.
+    pub aspects: Vec<crate::services::formats::AspectView>,
 }
 
 /// The masters of workspace `ws`, newest first.
@@ -155,17 +161,26 @@ pub fn lineage(
     let master = masters::find_in(conn, ws, master_id)?;
     let variables = master_variables::list(conn, master_id)?;
     let all = variants::for_master(conn, master_id)?;
-    let count = all.len();
+    let count = all.iter().filter(|v| v.format.is_none()).count();
     let (tree, shown) = build_tree(&all, MAX_TREE_DEPTH);
-    Ok(Lineage { master, variables, tree, count, hidden: count - shown })
+    let formats =
+        all.iter().filter(|v| v.format.is_some() && v.format_of.is_none()).cloned().collect();
+    let aspects = crate::services::formats::aspects();
+    Ok(Lineage { master, variables, tree, count, hidden: count - shown, formats, aspects })
 }
 
 /// Builds the tree without recursion: a breadth-first walk from the master down to `max_depth`
 /// levels, then the nodes assembled deepest first. Returns the roots and how many nodes they hold.
 fn build_tree(all: &[Variant], max_depth: usize) -> (Vec<TreeNode>, usize) {
     let mut kids: HashMap<Option<i32>, Vec<&Variant>> = HashMap::new();
+    let mut formats: HashMap<i32, Vec<Variant>> = HashMap::new();
     for v in all {
-        kids.entry(v.parent_variant_id).or_default().push(v);
+        match (v.format.is_some(), v.format_of) {
+            (false, _) => kids.entry(v.parent_variant_id).or_default().push(v),
+            (true, Some(source)) => formats.entry(source).or_default().push(v.clone()),
+            // A master's formats belong to the master, not to the tree.
+            (true, None) => {}
+        }
     }
     let mut order: Vec<&Variant> = Vec::with_capacity(all.len());
     let mut queue: VecDeque<(&Variant, usize)> =
@@ -182,7 +197,8 @@ fn build_tree(all: &[Variant], max_depth: usize) -> (Vec<TreeNode>, usize) {
     for v in order.iter().rev() {
         let mut children = built.remove(&Some(v.id)).unwrap_or_default();
         children.reverse();
-        let node = TreeNode { variant: (*v).clone(), children };
+        let placements = formats.remove(&v.id).unwrap_or_default();
+        let node = TreeNode { variant: (*v).clone(), children, formats: placements };
         built.entry(v.parent_variant_id).or_default().push(node);
     }
     let mut roots = built.remove(&None).unwrap_or_default();
@@ -219,6 +235,11 @@ mod tree_tests {
             created_at: chrono::NaiveDateTime::default(),
             lightness_corr: None,
             gamut_mapped_px: None,
+            format: None,
+            format_of: None,
+            source_rect: None,
+            canvas_sha: None,
+            priming: None,
         }
     }
 

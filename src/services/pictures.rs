@@ -30,6 +30,8 @@ pub enum Picture {
     Leak,
     /// The grown+feathered mask tinted over the parent.
     Overlay,
+    /// A format's canvas at the source's resolution (the delivery size is the result).
+    Canvas,
 }
 
 impl Picture {
@@ -42,6 +44,7 @@ impl Picture {
             "diff" => Picture::Diff,
             "leak" => Picture::Leak,
             "overlay" => Picture::Overlay,
+            "canvas" => Picture::Canvas,
             _ => return None,
         })
     }
@@ -107,10 +110,12 @@ pub fn picture(
     let found = pool.run(|c| -> Result<Located, VariantError> {
         let variant = variants::find_in(c, ws, id)?;
         // The parent belongs to the same master, hence to `ws`.
-        let parent_sha = match variant.parent_variant_id {
-            Some(p) => variants::find(c, p)?.result_sha,
-            None => Some(masters::find(c, variant.master_id)?.image_sha),
-        };
+        // A format's parent, for the eye, is the image it re-frames.
+        let parent_sha =
+            match (variant.format.is_some(), variant.format_of, variant.parent_variant_id) {
+                (true, Some(s), _) | (false, _, Some(s)) => variants::find(c, s)?.result_sha,
+                _ => Some(masters::find(c, variant.master_id)?.image_sha),
+            };
         let derived = variant_pictures::find(c, id)?;
         Ok(Located { variant, parent_sha, derived })
     })?;
@@ -120,6 +125,7 @@ pub fn picture(
     let derived = match (which, &found.derived) {
         (Picture::Result, _) => return get(v.result_sha.as_deref().ok_or_else(not_ready)?),
         (Picture::Mask, _) => return get(&v.mask_sha),
+        (Picture::Canvas, _) => return get(v.canvas_sha.as_deref().ok_or_else(not_ready)?),
         (Picture::Parent, _) => return get(found.parent_sha.as_deref().ok_or_else(not_ready)?),
         (_, Some(d)) => d.clone(),
         (_, None) => backfill(pool, blobs, settings, &found)?,

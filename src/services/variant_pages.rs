@@ -12,6 +12,8 @@ use crate::db::reviews::{self, ReviewEntry};
 use crate::db::variants::{self, Variant};
 use crate::db::workspaces::WorkspaceId;
 use crate::db::{DbConn, DbPool, master_variables};
+use ::imaging::PrimingReport;
+
 use crate::services::pictures::{self, Picture};
 use crate::services::review::{self, ReviewError};
 use crate::services::variants::{ParentRef, VariantError};
@@ -61,6 +63,12 @@ pub struct VariantPage {
     pub duplicate_of: Option<i32>,
     /// Rejected variants whose mask overlaps this one's, when the region keeps failing.
     pub ceiling: Option<usize>,
+    /// Its format siblings (none for a format).
+    pub formats: Vec<Variant>,
+    /// A format's source variant (`None` for other variants, or a master's format).
+    pub format_source: Option<Variant>,
+    /// The priming report, once rendered.
+    pub priming: Option<PrimingReport>,
 }
 
 /// The page of variant `id` of workspace `ws`.
@@ -77,7 +85,24 @@ pub fn page(
     let history = reviews::history(conn, id)?;
     let duplicate_of = variants::duplicate_of(conn, &variant)?;
     let ceiling = review::ceiling(conn, blobs, &variant)?;
-    Ok(VariantPage { variant, master, job, history, duplicate_of, ceiling })
+    let formats = if variant.format.is_some() {
+        Vec::new()
+    } else {
+        variants::formats_of(conn, variant.master_id, Some(id))?
+    };
+    let format_source = variant.format_of.map(|s| variants::find(conn, s)).transpose()?;
+    let priming = variant.priming.as_deref().and_then(|r| serde_json::from_str(r).ok());
+    Ok(VariantPage {
+        variant,
+        master,
+        job,
+        history,
+        duplicate_of,
+        ceiling,
+        formats,
+        format_source,
+        priming,
+    })
 }
 
 /// The result of variant `id` of workspace `ws` and the file name to save it under.
@@ -124,6 +149,10 @@ pub fn variant_json(v: &Variant, duplicate_of: Option<i32>) -> serde_json::Value
         "job_id": v.job_id,
         "duplicate_of": duplicate_of,
         "ready": v.result_sha.is_some(),
+        "format": v.format,
+        "format_of": v.format_of,
+        "source_rect": v.source_rect.as_deref().and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok()),
+        "priming": v.priming.as_deref().and_then(|r| serde_json::from_str::<::imaging::PrimingReport>(r).ok()).map(|r| r.verdict),
         "audit": {
             "changed_outside_mask_px": v.changed_outside_mask_px,
             "changed_fraction": v.changed_fraction,

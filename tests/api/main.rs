@@ -11,6 +11,7 @@ mod auth;
 mod browser;
 mod demo;
 mod experiments;
+mod formats;
 mod grade;
 mod grids;
 mod health;

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, authenticated with bearer tokens.
 
 pub mod experiments;
+pub mod formats;
 pub mod grids;
 pub mod imports;
 pub mod jobs;

@@ -153,7 +153,9 @@ pub fn create_experiment(
                 .collect();
         let find = |id: i32| {
             variants.get(&id).ok_or_else(|| {
-                ExperimentError::Invalid(format!("variant {id} is not a variant of this master"))
+                ExperimentError::Invalid(format!(
+                    "variant {id} is not a variant of this master (a format counts for its source's arm)"
+                ))
             })
         };
         let control_label = match spec.control_variant_id {

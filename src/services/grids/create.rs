@@ -390,6 +390,9 @@ fn store_cell(
             audit_note: Some(note),
             lightness_corr: None,
             gamut_mapped_px: None,
+            canvas_sha: None,
+            // Computed on the cell's first view, as for any variant without a report.
+            priming: None,
         },
     )?;
     variant_pictures::upsert(tx, &made.pictures.row(v.id))?;

@@ -4,7 +4,8 @@
 //! ad name when they upload the creative, so an import can map such ads to their variant
 //! without a manual mapping.
 
-/// The first variant code in `ad_name`, e.g. `LM-7F3K` in `Summer | LM-7F3K | 1:1`.
+/// The first variant code in `ad_name`, e.g. `LM-7F3K` in `Summer | LM-7F3K | 1:1`, and in a
+/// format sibling's `LM-7F3K-916` (the placement suffix stands apart, so placements share an arm).
 /// A code must stand alone: `XLM-7F3K` or `LM-7F3KZ` are not codes.
 pub fn variant_code(ad_name: &str) -> Option<&str> {
     let b = ad_name.as_bytes();
@@ -35,6 +36,9 @@ mod tests {
         assert_eq!(variant_code("LM-0000"), Some("LM-0000"));
         assert_eq!(variant_code("hero_LM-AB12_v2"), Some("LM-AB12"));
         assert_eq!(variant_code("XLM-7F3K LM-9Z9Z"), Some("LM-9Z9Z"));
+        // A format sibling's placement suffix names the same arm.
+        assert_eq!(variant_code("Story | LM-7F3K-916"), Some("LM-7F3K"));
+        assert_eq!(variant_code("LM-7F3K-191_v2"), Some("LM-7F3K"));
         assert_eq!(variant_code("Café LM-ÉF3K"), None);
     }
 
