@@ -155,7 +155,7 @@ pub fn render(
     let pictures = pictures::derive(blobs, &parent, &result, &alpha)?;
     // The priming report travels with the audit; a failure here is a size mismatch the audit
     // has already called uncontrolled, so the report is simply absent.
-    let priming = ::imaging::prime_edit(&parent, &result, &alpha)
+    let priming = ::imaging::prime_edit(&parent, &result, &alpha, op.edit_kind())
         .ok()
         .and_then(|r| serde_json::to_string(&r).ok());
     let mut note = audit_note(&v, op, &audit, tol);

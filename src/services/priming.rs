@@ -65,8 +65,8 @@ pub fn variant(
     let op = Operation::parse(&v.operation)?;
     let params = Params::parse(&v.params)?;
     let alpha = inpaint::mask::prepare_alpha(&mask, params.grow_for(op), params.feather_for(op))?;
-    let report =
-        prime_edit(&parent, &result, &alpha).map_err(|e| VariantError::Invalid(e.to_string()))?;
+    let report = prime_edit(&parent, &result, &alpha, op.edit_kind())
+        .map_err(|e| VariantError::Invalid(e.to_string()))?;
     let json = serde_json::to_string(&report).map_err(|e| VariantError::Invalid(e.to_string()))?;
     pool.run(|c| variants::set_priming(c, v.id, &json).map_err(VariantError::from))?;
     Ok(PrimingView::new(Some(v.id), v.master_id, report))

@@ -30,7 +30,8 @@ pub use grid::{
 pub use hex::{BadHex, HexColor};
 pub use matching::{LabStats, MatchReport, lab_stats, ring_alpha};
 pub use priming::{
-    Finding, PrimingCheck, PrimingError, PrimingReport, PrimingVerdict, prime_edit, prime_master,
+    EditKind, Finding, PrimingCheck, PrimingError, PrimingReport, PrimingVerdict, prime_edit,
+    prime_master,
 };
 pub use recolor::{
     ON_TARGET_DELTA_E, Reach, RecolorError, RecolorReport, Recolored, TYPICAL_BAND,

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use ::imaging::{Aspect, PrimingReport, Rect, prime_edit};
+use ::imaging::{Aspect, EditKind, PrimingReport, Rect, prime_edit};
 use image::imageops::{self, FilterType};
 use image::{GrayImage, RgbImage};
 use inpaint::{InpaintOptions, Inpainter};
@@ -75,7 +75,8 @@ pub fn render(
     let audit = audit_placement(&source, &canvas, placed, params.crop, &mask);
     let (dw, dh) = aspect.delivery();
     let delivery = imageops::resize(&canvas, dw, dh, FilterType::Lanczos3);
-    let mut priming = prime_edit(&start, &canvas, &mask).map_err(|e| bad(&e.to_string()))?;
+    let mut priming =
+        prime_edit(&start, &canvas, &mask, EditKind::Content).map_err(|e| bad(&e.to_string()))?;
     if let Some(src) = source_priming {
         let window =
             params.crop.unwrap_or(Rect { x: 0, y: 0, w: source.width(), h: source.height() });

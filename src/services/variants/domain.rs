@@ -94,6 +94,19 @@ impl Operation {
         })
     }
 
+    /// What the priming check may find at this operation's edge: a recolor or a grade keeps
+    /// the structure, so only content edits can leave seams or break joints.
+    pub fn edit_kind(self) -> ::imaging::EditKind {
+        match self {
+            Operation::Recolor | Operation::Grade => ::imaging::EditKind::Colour,
+            Operation::Erase
+            | Operation::Fill
+            | Operation::Composite
+            | Operation::Import
+            | Operation::EraseComposite => ::imaging::EditKind::Content,
+        }
+    }
+
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -139,6 +139,18 @@ impl PrimingReport {
     }
 }
 
+/// What an edit did to the pixels, which decides what can go wrong at its edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditKind {
+    /// New content (erase, fill, composite, import, outpaint): its edge should be invisible and
+    /// the edges around it should run on through it.
+    Content,
+    /// New colour on the same structure (recolor, grade). Its edge is the element's outline,
+    /// where a new colour step is the point of the edit, and it invents no edges to break; the
+    /// audit's ΔE and lightness correlation judge it instead.
+    Colour,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum PrimingError {
     #[error("parent is {parent:?}, edit is {edit:?} and mask is {mask:?}: sizes must agree")]
@@ -154,6 +166,7 @@ pub fn prime_edit(
     before: &RgbImage,
     after: &RgbImage,
     mask: &GrayImage,
+    kind: EditKind,
 ) -> Result<PrimingReport, PrimingError> {
     let (w, h) = after.dimensions();
     if before.dimensions() != (w, h) || mask.dimensions() != (w, h) {
@@ -178,7 +191,11 @@ pub fn prime_edit(
     // bounding box plus a margin.
     let win = bbox.expand(MARGIN, w, h);
     let crop = Crop::new(before, after, &region, win);
-    let mut findings = worst(seam::seams(&crop));
+    let whole = [0, 0, win.width, win.height];
+    let mut findings = match kind {
+        EditKind::Content => worst(seam::seams(&crop)),
+        EditKind::Colour => vec![not_applicable(PrimingCheck::Seam, whole)],
+    };
     findings.extend(worst(clone::clones(
         &crop.after_luma,
         &crop.after,
@@ -186,13 +203,28 @@ pub fn prime_edit(
         crop.w,
         crop.h,
     )));
-    findings.extend(worst(joints::joints(&crop)));
+    findings.extend(match kind {
+        EditKind::Content => worst(joints::joints(&crop)),
+        EditKind::Colour => vec![not_applicable(PrimingCheck::BrokenJoint, whole)],
+    });
     for f in &mut findings {
         f.rect[0] += win.x;
         f.rect[1] += win.y;
     }
     let edited = region.pixels().filter(|p| p[0] > 0).count() as u64;
     Ok(PrimingReport::new(w, h, edited, findings))
+}
+
+/// The pass finding of a check that cannot fail for a colour-only edit, saying why.
+fn not_applicable(check: PrimingCheck, rect: [u32; 4]) -> Finding {
+    Finding {
+        check,
+        rect,
+        score: 0.0,
+        threshold: 1.0,
+        verdict: PrimingVerdict::Pass,
+        note: "a colour-only edit keeps the structure: its edge is the element's outline".into(),
+    }
 }
 
 /// Checks a master, which has no edit: only repeated texture can be judged, over the whole

@@ -58,7 +58,7 @@ fn a_pasted_patch_with_a_hard_seam_warns_along_its_edge() {
             after.put_pixel(500 + x, 200 + y, *before.get_pixel(95 + x, 200 + y));
         }
     }
-    let report = prime_edit(&before, &after, &mask).unwrap();
+    let report = prime_edit(&before, &after, &mask, EditKind::Content).unwrap();
     show("pasted", &report);
     let seams = warnings(&report, PrimingCheck::Seam);
     assert!(!seams.is_empty());
@@ -79,7 +79,7 @@ fn a_clone_stamped_repeat_warns_at_its_shift() {
             after.put_pixel(490 + x, 90 + y, *before.get_pixel(520 + x % 32, 16 + y % 32));
         }
     }
-    let report = prime_edit(&before, &after, &mask).unwrap();
+    let report = prime_edit(&before, &after, &mask, EditKind::Content).unwrap();
     show("stamped", &report);
     let clones = warnings(&report, PrimingCheck::Clone);
     assert!(!clones.is_empty());
@@ -104,7 +104,7 @@ fn an_edge_cut_off_at_the_mask_warns_as_a_broken_joint() {
             after.put_pixel(x, y, fill);
         }
     }
-    let report = prime_edit(&before, &after, &mask).unwrap();
+    let report = prime_edit(&before, &after, &mask, EditKind::Content).unwrap();
     show("cut", &report);
     assert!(!warnings(&report, PrimingCheck::BrokenJoint).is_empty());
 }
@@ -139,11 +139,15 @@ fn a_clean_recolor_passes() {
     for target in ["#1E5AA8", "#228B22"] {
         let after =
             recolor(&before, &alpha, HexColor::parse(target).unwrap(), false).unwrap().image;
-        let report = prime_edit(&before, &after, &alpha).unwrap();
-        show(target, &report);
-        assert_eq!(report.verdict, PrimingVerdict::Pass, "{target}");
-        assert_eq!(report.findings.len(), 3, "one pass finding per check");
-        assert!(report.findings.iter().all(|f| f.score < f.threshold), "{:?}", report.findings);
+        // Judged even as new content (seams and joints checked), a feathered recolor passes;
+        // as what it is, a colour-only edit, only repeated texture is looked for.
+        for kind in [EditKind::Content, EditKind::Colour] {
+            let report = prime_edit(&before, &after, &alpha, kind).unwrap();
+            show(target, &report);
+            assert_eq!(report.verdict, PrimingVerdict::Pass, "{target} {kind:?}");
+            assert_eq!(report.findings.len(), 3, "one pass finding per check");
+            assert!(report.findings.iter().all(|f| f.score < f.threshold), "{:?}", report.findings);
+        }
     }
 }
 
@@ -178,7 +182,7 @@ fn a_clean_erase_of_a_plain_backdrop_passes() {
     let mask = rect_mask(&before, (318, 352), (24, 64));
     let after = diffuse(&before, &mask);
     assert_ne!(after, before);
-    let report = prime_edit(&before, &after, &mask).unwrap();
+    let report = prime_edit(&before, &after, &mask, EditKind::Content).unwrap();
     show("erase", &report);
     assert_eq!(report.verdict, PrimingVerdict::Pass);
     assert!(report.edited_px > 34 * 40 / 2, "{}", report.edited_px);
@@ -203,9 +207,12 @@ fn a_master_photo_has_no_clones_until_a_piece_is_duplicated() {
 fn sizes_must_agree_and_an_untouched_image_has_nothing_to_report() {
     let img = fixture("chelsea.png");
     let small = GrayImage::new(10, 10);
-    assert!(matches!(prime_edit(&img, &img, &small), Err(PrimingError::SizeMismatch { .. })));
+    assert!(matches!(
+        prime_edit(&img, &img, &small, EditKind::Content),
+        Err(PrimingError::SizeMismatch { .. })
+    ));
     let none = GrayImage::new(img.width(), img.height());
-    let report = prime_edit(&img, &img, &none).unwrap();
+    let report = prime_edit(&img, &img, &none, EditKind::Content).unwrap();
     assert_eq!(
         (report.verdict, report.edited_px, report.findings.len()),
         (PrimingVerdict::Pass, 0, 0)
@@ -240,7 +247,7 @@ fn a_reframed_report_keeps_the_findings_in_the_window_and_moves_them() {
             after.put_pixel(500 + x, 200 + y, *before.get_pixel(95 + x, 200 + y));
         }
     }
-    let report = prime_edit(&before, &after, &mask).unwrap();
+    let report = prime_edit(&before, &after, &mask, EditKind::Content).unwrap();
     // A window holding the patch's left half, placed 10 px down in a taller canvas.
     let window = crate::Rect { x: 400, y: 0, w: 140, h: 400 };
     let moved = report.reframed(window, (0, 10), 140, 420);
@@ -253,7 +260,8 @@ fn a_reframed_report_keeps_the_findings_in_the_window_and_moves_them() {
     let clear = report.reframed(crate::Rect { x: 0, y: 0, w: 300, h: 400 }, (0, 0), 300, 400);
     assert_eq!((clear.verdict, clear.findings.len()), (PrimingVerdict::Pass, 0));
     // Merged with a clean report, the warnings stay and the redundant passes go.
-    let merged =
-        moved.clone().merged(prime_edit(&before, &before, &GrayImage::new(600, 400)).unwrap());
+    let merged = moved.clone().merged(
+        prime_edit(&before, &before, &GrayImage::new(600, 400), EditKind::Content).unwrap(),
+    );
     assert_eq!(merged.warnings(), moved.warnings());
 }
