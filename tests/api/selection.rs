@@ -297,8 +297,8 @@ async fn painted(driver: &Driver) -> GrayImage {
     })
 }
 
-#[actix_web::test]
-async fn in_the_browser_a_dragged_box_adds_the_object_and_subtract_takes_it_away() {
+/// A running app with the composite as a master, and a browser logged in on its mask editor.
+async fn editor_on_scene() -> (TestApp, Scene, Driver) {
     let app = spawn_app().await;
     let token = app.api_user(Role::Growth);
     let s = scene();
@@ -308,6 +308,12 @@ async fn in_the_browser_a_dragged_box_adds_the_object_and_subtract_takes_it_away
     let base = app.address.clone();
     driver.login(&base, "growth@example.com").await;
     driver.open_editor(&base, &master).await;
+    (app, s, driver)
+}
+
+#[actix_web::test]
+async fn in_the_browser_a_dragged_box_adds_the_object_and_subtract_takes_it_away() {
+    let (_app, s, driver) = editor_on_scene().await;
     // Drag the box with real pointer events, in the canvas's own pixels.
     let drag = r#"
         document.querySelector('[data-tool=object]').click();
@@ -338,15 +344,7 @@ async fn in_the_browser_a_dragged_box_adds_the_object_and_subtract_takes_it_away
 
 #[actix_web::test]
 async fn in_the_browser_a_drop_stroke_takes_a_wrongly_cut_part_out_of_the_selection() {
-    let app = spawn_app().await;
-    let token = app.api_user(Role::Growth);
-    let s = scene();
-    let master = app.api_master(&token, s.png.clone(), "Composite").await;
-    app.create_user("growth@example.com", Role::Growth);
-    let driver = Driver::start().await;
-    let base = app.address.clone();
-    driver.login(&base, "growth@example.com").await;
-    driver.open_editor(&base, &master).await;
+    let (_app, s, driver) = editor_on_scene().await;
     let pointer = r#"
         const c = document.getElementById('mask-canvas'); const r = c.getBoundingClientRect();
         const ev = (type, x, y) => c.dispatchEvent(new PointerEvent(type, {bubbles: true, pointerId: 1,
