@@ -16,7 +16,7 @@ use crate::db_run;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JobKind {
-    /// Render a variant (payload `{"variant_id": N}`).
+    /// Render a variant (payload: `services::jobs::RenderJob`).
     Variant,
     /// Parse and store an uploaded performance CSV.
     Import,
@@ -90,7 +90,7 @@ pub struct Job {
     pub id: i32,
     /// What to do ([`JobKind`]).
     pub kind: String,
-    /// JSON payload (`{"variant_id": 3}`).
+    /// JSON payload, typed by its kind (`RenderJob`, `ImportJob`).
     pub payload: String,
     /// [`JobStatus`].
     pub status: String,

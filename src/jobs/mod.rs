@@ -18,7 +18,7 @@ use crate::blobs::BlobStore;
 use crate::config::{EngineSettings, Settings};
 use crate::db::jobs::{self, CrashPolicy, Job, JobKind};
 use crate::db::{DbError, DbPool, variant_pictures, variants};
-use crate::services::jobs::{RenderError, render};
+use crate::services::jobs::{RenderError, RenderJob, render};
 
 pub use supervisor::Supervisor;
 
@@ -170,11 +170,7 @@ fn run_variant(
     job: &Job,
 ) -> Result<(), WorkerError> {
     let started = std::time::Instant::now();
-    let variant_id = serde_json::from_str::<serde_json::Value>(&job.payload)
-        .ok()
-        .and_then(|v| v.get("variant_id").and_then(serde_json::Value::as_i64))
-        .and_then(|v| i32::try_from(v).ok());
-    let Some(variant_id) = variant_id else {
+    let Some(RenderJob { variant_id }) = RenderJob::parse(&job.payload) else {
         fail(ctx, job, worker, "unreadable payload", true)?;
         return Err(WorkerError::Payload(job.id));
     };

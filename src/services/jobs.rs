@@ -20,6 +20,7 @@ use crate::services::imaging::{self, ImagingError};
 use crate::services::pictures::{self, DerivedPictures};
 use crate::services::recolor;
 use crate::services::variants::{Operation, Params, ParentRef, VariantError, load_parent};
+use diesel::QueryResult;
 
 /// Errors while rendering a variant.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +65,31 @@ impl RenderError {
             }
             RenderError::Blob(_) | RenderError::Db(_) => false,
         }
+    }
+}
+
+/// The payload of a render job: which variant to render. Written and read only here, so the
+/// queue's JSON has one shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RenderJob {
+    pub variant_id: i32,
+}
+
+impl RenderJob {
+    /// Queues the render of `variant_id` for workspace `ws`.
+    pub fn enqueue(
+        conn: &mut DbConn<'_>,
+        variant_id: i32,
+        ws: WorkspaceId,
+    ) -> QueryResult<crate::db::jobs::Job> {
+        let payload = serde_json::to_string(&RenderJob { variant_id })
+            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+        crate::db::jobs::enqueue(conn, crate::db::jobs::JobKind::Variant, &payload, ws)
+    }
+
+    /// Reads a job's payload; `None` when it is not a render job's.
+    pub fn parse(payload: &str) -> Option<Self> {
+        serde_json::from_str(payload).ok()
     }
 }
 

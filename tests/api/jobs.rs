@@ -267,6 +267,16 @@ async fn a_job_that_aborts_its_worker_fails_after_two_crashes_and_the_site_stays
     assert_eq!(job.status, "done", "{job:?}");
     assert!(!app.state.supervisor.pids().contains(&first));
     site_is_up(&app).await;
+
+    // A render job whose payload is not a RenderJob fails at once, and is not retried.
+    let garbled = db(pool, |c| {
+        let ws = workspaces::default(c)?;
+        jobs::enqueue(c, JobKind::Variant, r#"{"variant": "LM-7F3K"}"#, ws)
+    })
+    .unwrap();
+    let garbled = settled(&app, garbled.id).await;
+    assert_eq!((garbled.status.as_str(), garbled.attempts), ("failed", 1), "{garbled:?}");
+    assert!(garbled.error.unwrap_or_default().contains("unreadable payload"));
 }
 
 #[actix_web::test]

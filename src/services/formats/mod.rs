@@ -16,7 +16,8 @@ use crate::blobs::{BlobId, BlobStore};
 use crate::config::Settings;
 use crate::db::variants::{NewFormat, Variant, VariantStatus};
 use crate::db::workspaces::WorkspaceId;
-use crate::db::{DbConn, DbError, audit_log, jobs, masters, variants};
+use crate::db::{DbConn, DbError, audit_log, masters, variants};
+use crate::services::jobs::RenderJob;
 use crate::services::variants::{Operation, Params, VariantError, fresh_code};
 use crate::services::{engine_limits, imaging};
 
@@ -222,12 +223,7 @@ pub fn create(
                 source_rect: &rect_json,
             },
         )?;
-        let job = jobs::enqueue(
-            tx,
-            jobs::JobKind::Variant,
-            &serde_json::json!({ "variant_id": v.id }).to_string(),
-            ws,
-        )?;
+        let job = RenderJob::enqueue(tx, v.id, ws)?;
         variants::set_job(tx, v.id, job.id)?;
         audit_log::record(tx, user_id, "variant.format", &format!("variant:{}", v.id), &code)?;
         Ok(FormatCreated { id: v.id, job_id: job.id, code, format: aspect.as_str(), mode })

@@ -10,10 +10,11 @@ use crate::blobs::{BlobId, BlobStore};
 use crate::config::Settings;
 use crate::db::variants::{NewVariant, Variant};
 use crate::db::workspaces::WorkspaceId;
-use crate::db::{DbConn, audit_log, jobs, master_variables, masters, variants};
+use crate::db::{DbConn, audit_log, master_variables, masters, variants};
 use crate::services::engine_limits;
 use crate::services::grade;
 use crate::services::imaging;
+use crate::services::jobs::RenderJob;
 use crate::services::recolor::HexColor;
 
 /// What the create form carries.
@@ -178,12 +179,7 @@ pub fn create(
             },
         )?;
         master_variables::ensure(tx, parent.master_id, variable.as_str())?;
-        let job = jobs::enqueue(
-            tx,
-            jobs::JobKind::Variant,
-            &serde_json::json!({ "variant_id": v.id }).to_string(),
-            ws,
-        )?;
+        let job = RenderJob::enqueue(tx, v.id, ws)?;
         variants::set_job(tx, v.id, job.id)?;
         audit_log::record(tx, user_id, "variant.create", &format!("variant:{}", v.id), &code)?;
         Ok((variants::find(tx, v.id)?, job.id))
