@@ -22,8 +22,11 @@ use actix_web::web;
 
 use crate::error::AppError;
 
-/// Registers every route.
+/// Registers every route: the pages here, the JSON API as the `/api/v1` scope.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1").configure(api::configure).default_service(web::to(not_found)),
+    );
     cfg.route("/healthz", web::get().to(health::check))
         .route("/static/{path:.*}", web::get().to(crate::web::assets::serve))
         .route("/login", web::get().to(sessions::new))
@@ -41,7 +44,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/account/sessions/end-all", web::post().to(account::end_all_sessions))
         .route("/account/tokens", web::post().to(account::create_token))
         .route("/account/tokens/{id}/revoke", web::post().to(account::revoke_token))
-        .route("/api/v1/me", web::get().to(api::me::show))
         .route("/imports", web::get().to(imports::index))
         .route("/imports/new", web::get().to(imports::new))
         .route("/imports/preview", web::post().to(imports::preview))
@@ -51,10 +53,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/imports/jobs/{key}/status", web::get().to(imports::progress_json))
         .route("/ad-mappings/unmapped", web::get().to(ad_mappings::unmapped))
         .route("/ad-mappings", web::post().to(ad_mappings::create))
-        .route("/api/v1/imports", web::get().to(api::imports::index))
-        .route("/api/v1/ad-mappings", web::get().to(api::imports::mappings))
-        .route("/api/v1/ad-mappings", web::post().to(api::imports::create))
-        .route("/api/v1/ad-mappings/unmapped", web::get().to(api::imports::unmapped))
         .route("/experiments", web::get().to(experiments::index))
         .route("/experiments", web::post().to(experiments::create))
         .route("/experiments/new", web::get().to(experiments::new))
@@ -63,13 +61,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/experiments/{id}/daily.csv", web::get().to(reports::daily))
         .route("/variables", web::get().to(variables::index))
         .route("/variables.csv", web::get().to(reports::variables))
-        .route("/api/v1/experiments", web::get().to(api::experiments::index))
-        .route("/api/v1/experiments", web::post().to(api::experiments::create))
-        .route("/api/v1/experiments/{id}", web::get().to(api::experiments::show))
-        .route("/api/v1/experiments/{id}/results.csv", web::get().to(api::reports::results))
-        .route("/api/v1/experiments/{id}/daily.csv", web::get().to(api::reports::daily))
-        .route("/api/v1/variables", web::get().to(api::variables::index))
-        .route("/api/v1/variables.csv", web::get().to(api::reports::variables))
         .route("/masters", web::get().to(masters::index))
         .route("/masters", web::post().to(masters::create))
         .route("/masters/{id}", web::get().to(masters::show))
@@ -89,31 +80,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/masters/{id}/formats", web::post().to(formats::for_master))
         .route("/reviews", web::get().to(reviews::index))
         .route("/jobs/{id}.json", web::get().to(jobs::show))
-        .route("/api/v1/masters", web::post().to(api::masters::create))
-        .route("/api/v1/masters/{id}/tree", web::get().to(api::masters::tree))
-        .route("/api/v1/variants", web::post().to(api::variants::create))
-        .route("/api/v1/variants/selection", web::post().to(api::variants::selection))
-        .route("/api/v1/variants/{id}", web::get().to(api::variants::show))
-        .route("/api/v1/variants/{id}/image", web::get().to(api::variants::image))
-        .route("/api/v1/variants/{id}/review", web::post().to(api::variants::review))
-        .route("/api/v1/variants/{id}/submit", web::post().to(api::variants::submit))
-        .route("/api/v1/variants/{id}/formats", web::post().to(api::formats::for_variant))
-        .route("/api/v1/masters/{id}/formats", web::post().to(api::formats::for_master))
-        .route("/api/v1/variants/{id}/priming", web::get().to(api::formats::variant_priming))
-        .route("/api/v1/variants/{id}/priming/pack", web::get().to(api::formats::priming_pack))
-        .route("/api/v1/masters/{id}/priming", web::get().to(api::formats::master_priming))
-        .route("/api/v1/jobs/{id}", web::get().to(api::jobs::show))
         .route("/grids", web::get().to(grids::index))
         .route("/grids", web::post().to(grids::create))
         .route("/grids/{id}", web::get().to(grids::show))
         .route("/grids/{id}/submit", web::post().to(grids::submit))
         .route("/grids/{id}/review", web::post().to(grids::review))
         .route("/grids/{id}/export.zip", web::get().to(grids::export))
-        .route("/api/v1/grids", web::post().to(api::grids::create))
-        .route("/api/v1/grids/{id}", web::get().to(api::grids::show))
-        .route("/api/v1/grids/{id}/submit", web::post().to(api::grids::submit))
-        .route("/api/v1/grids/{id}/review", web::post().to(api::grids::review))
-        .route("/api/v1/grids/{id}/export.zip", web::get().to(api::grids::export))
         .default_service(web::to(not_found));
 }
 

@@ -115,14 +115,23 @@ const MATRIX: &[(&str, &str, Access)] = &[
 
 /// `(method, path)` of every `.route("PATH", web::METHOD()…)` in the site map.
 fn registered_routes() -> Vec<(String, String)> {
-    let site_map =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/routes/mod.rs")).unwrap();
+    let read = |file: &str| {
+        std::fs::read_to_string(format!("{}/src/routes/{file}", env!("CARGO_MANIFEST_DIR")))
+            .unwrap()
+    };
+    let mut routes = routes_in(&read("mod.rs"), "");
+    routes.extend(routes_in(&read("api/mod.rs"), "/api/v1"));
+    routes
+}
+
+/// The `(method, path)` of every `.route("path", web::method()…)` in `source`, under `scope`.
+fn routes_in(source: &str, scope: &str) -> Vec<(String, String)> {
     let mut routes = Vec::new();
-    let mut rest = site_map.as_str();
+    let mut rest = source;
     while let Some(at) = rest.find(".route(\"") {
         rest = &rest[at + 8..];
         let path_end = rest.find('"').unwrap();
-        let path = rest[..path_end].to_owned();
+        let path = format!("{scope}{}", &rest[..path_end]);
         let method_at = rest.find("web::").unwrap() + 5;
         let method_end = method_at + rest[method_at..].find('(').unwrap();
         routes.push((rest[method_at..method_end].to_owned(), path));

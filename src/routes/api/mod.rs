@@ -11,6 +11,43 @@ pub mod reports;
 pub mod variables;
 pub mod variants;
 
+use actix_web::web;
+
+/// Registers the API's routes, relative to the `/api/v1` scope.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/me", web::get().to(me::show))
+        .route("/imports", web::get().to(imports::index))
+        .route("/ad-mappings", web::get().to(imports::mappings))
+        .route("/ad-mappings", web::post().to(imports::create))
+        .route("/ad-mappings/unmapped", web::get().to(imports::unmapped))
+        .route("/experiments", web::get().to(experiments::index))
+        .route("/experiments", web::post().to(experiments::create))
+        .route("/experiments/{id}", web::get().to(experiments::show))
+        .route("/experiments/{id}/results.csv", web::get().to(reports::results))
+        .route("/experiments/{id}/daily.csv", web::get().to(reports::daily))
+        .route("/variables", web::get().to(variables::index))
+        .route("/variables.csv", web::get().to(reports::variables))
+        .route("/masters", web::post().to(masters::create))
+        .route("/masters/{id}/tree", web::get().to(masters::tree))
+        .route("/variants", web::post().to(variants::create))
+        .route("/variants/selection", web::post().to(variants::selection))
+        .route("/variants/{id}", web::get().to(variants::show))
+        .route("/variants/{id}/image", web::get().to(variants::image))
+        .route("/variants/{id}/review", web::post().to(variants::review))
+        .route("/variants/{id}/submit", web::post().to(variants::submit))
+        .route("/variants/{id}/formats", web::post().to(formats::for_variant))
+        .route("/masters/{id}/formats", web::post().to(formats::for_master))
+        .route("/variants/{id}/priming", web::get().to(formats::variant_priming))
+        .route("/variants/{id}/priming/pack", web::get().to(formats::priming_pack))
+        .route("/masters/{id}/priming", web::get().to(formats::master_priming))
+        .route("/jobs/{id}", web::get().to(jobs::show))
+        .route("/grids", web::post().to(grids::create))
+        .route("/grids/{id}", web::get().to(grids::show))
+        .route("/grids/{id}/submit", web::post().to(grids::submit))
+        .route("/grids/{id}/review", web::post().to(grids::review))
+        .route("/grids/{id}/export.zip", web::get().to(grids::export));
+}
+
 /// A JSON body taken as `Result`, so that the handler checks the caller's permission *before* it
 /// answers for the body: a caller without the right gets 403 whatever it sent, never a 400 that
 /// would reveal the route's input rules.
