@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 
 use super::DbConn;
-use super::schema::ads;
+use super::schema::{ad_mappings, ads};
 use crate::db_run;
 
 /// An ad as one import describes it.
@@ -80,4 +80,20 @@ pub fn delete_orphans(conn: &mut DbConn<'_>) -> QueryResult<usize> {
         )))
     )
     .execute(c))
+}
+
+/// `(ad key, ad name)` of every ad mapped to master `master_id` or one of its variants: the
+/// results read each ad's placement from its name, since the mapping keeps only the arm.
+pub fn mapped_names(
+    conn: &mut DbConn<'_>,
+    master_id: i32,
+) -> QueryResult<Vec<(i32, Option<String>)>> {
+    db_run!(conn, |c| ads::table
+        .inner_join(
+            ad_mappings::table
+                .on(ad_mappings::platform.eq(ads::platform).and(ad_mappings::ad_id.eq(ads::ad_id))),
+        )
+        .filter(ad_mappings::master_id.eq(master_id))
+        .select((ads::id, ads::ad_name))
+        .load(c))
 }

@@ -17,6 +17,8 @@ pub enum ExperimentExport {
     Results,
     /// One row per arm × day.
     Daily,
+    /// One row per arm × format, on the primary metric.
+    ByFormat,
 }
 
 /// A CSV attachment with a safe generated filename.
@@ -40,6 +42,7 @@ pub async fn experiment_csv(
         let (body, kind) = match export {
             ExperimentExport::Results => (reports::results_csv(&r), "results"),
             ExperimentExport::Daily => (reports::daily_csv(&r), "daily"),
+            ExperimentExport::ByFormat => (reports::by_format_csv(&r), "by-format"),
         };
         let stem = format!("experiment-{}-{}-{kind}", r.experiment.id, r.experiment.name);
         Ok((body.map_err(AppError::internal)?, reports::safe_filename(&stem, "csv")))
@@ -84,6 +87,16 @@ pub async fn daily(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     experiment_csv(&state, user.workspace, path.into_inner(), ExperimentExport::Daily).await
+}
+
+/// `GET /experiments/{id}/by_format.csv`.
+pub async fn by_format(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::View)?;
+    experiment_csv(&state, user.workspace, path.into_inner(), ExperimentExport::ByFormat).await
 }
 
 /// `GET /variables.csv?metric=`.

@@ -4,7 +4,7 @@
 use analytics::stats::Verdict;
 
 use crate::services::attribution::VariableEffect;
-use crate::services::experiments::ExperimentResults;
+use crate::services::experiments::{ExperimentResults, FormatReference};
 
 /// A report could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -179,6 +179,61 @@ pub fn daily_csv(r: &ExperimentResults) -> Result<Vec<u8>, ReportError> {
                 format!("{:.6}", d.spend),
                 format!("{}", d.conv),
                 format!("{}", d.rev),
+            ],
+        )?;
+    }
+    finish(w)
+}
+
+/// Column names of [`by_format_csv`].
+pub const BY_FORMAT_HEADER: [&str; 16] = [
+    "experiment_id",
+    "arm_id",
+    "arm",
+    "code",
+    "is_control",
+    "format",
+    "metric",
+    "ads",
+    "impressions",
+    "value",
+    "value_ci_low",
+    "value_ci_high",
+    "reference",
+    "lift",
+    "ci_low",
+    "ci_high",
+];
+
+/// The primary metric per arm and format; only the header when no arm spans several formats.
+pub fn by_format_csv(r: &ExperimentResults) -> Result<Vec<u8>, ReportError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(BY_FORMAT_HEADER)?;
+    for (split, f) in r.by_format.iter().flat_map(|s| s.rows.iter().map(move |f| (s, f))) {
+        let reference = match f.reference {
+            Some(FormatReference::SameFormat) => "same_format",
+            Some(FormatReference::ControlOverall) => "control_overall",
+            None => "",
+        };
+        write_safe(
+            &mut w,
+            [
+                r.experiment.id.to_string(),
+                f.arm_id.to_string(),
+                f.arm_label.clone(),
+                f.code.clone().unwrap_or_default(),
+                f.is_control.to_string(),
+                f.format.to_string(),
+                split.metric.name().to_string(),
+                f.ads.to_string(),
+                format!("{}", f.impressions),
+                num(f.value),
+                num(f.ci_low),
+                num(f.ci_high),
+                reference.to_string(),
+                num(f.lift.map(|l| l.lift)),
+                num(f.lift.map(|l| l.ci_low)),
+                num(f.lift.map(|l| l.ci_high)),
             ],
         )?;
     }

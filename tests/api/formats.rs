@@ -1,7 +1,7 @@
 //! Format siblings and the priming check through the real server, on real photos: exact delivery
 //! sizes, crops that keep the edit whole, outpaints whose source pixels stay bit-identical, codes
 //! with placement suffixes that the importer maps to the source's arm, and the priming report in
-//! the API, on the pages and in the pack.
+//! the API, on the pages and in the pack, and experiment results split by the placement in the ad names.
 
 use std::io::Read;
 
@@ -620,4 +620,236 @@ async fn in_a_real_browser_a_dragged_subject_box_reaches_the_formats_grid() {
     let flashes = flashes.as_str().unwrap();
     assert_eq!(flashes.matches("cut into the edit").count(), 3, "{flashes}");
     assert!(flashes.contains("-191 (1.91:1 crop) queued"), "{flashes}");
+}
+
+/// A Meta daily export in the fixture's dialect (BOM, totals row, quoted thousands, EUR spend):
+/// `(ad name, ad ID, clicks on 1 and 2 September)` for ads of 10,000 impressions a day.
+fn meta_export(ads: &[(&str, &str, [u32; 2])]) -> Vec<u8> {
+    let fixture = String::from_utf8(fixture("meta_daily_bom.csv")).unwrap();
+    let mut csv: String = fixture.lines().take(2).map(|l| format!("{l}\n")).collect();
+    for (name, ad_id, clicks) in ads {
+        for (day, clicks) in [1, 2].into_iter().zip(clicks) {
+            csv.push_str(&format!(
+                "Autumn Sale,120212345678901234,Broad FR,120212345678905678,{name},{ad_id},\
+                 2026-09-0{day},2026-09-01,2026-09-02,\"10,000\",\"8,000\",{clicks},{},\
+                 \"1,040.00\",104.00,2,300.00,0.29,2,actions:offsite_conversion.fb_pixel_purchase,\
+                 7-day click or 1-day view\n",
+                clicks + 40,
+            ));
+        }
+    }
+    csv.into_bytes()
+}
+
+/// A CTR experiment of `variant` against its master, from 1 September; returns its id.
+async fn ctr_experiment(app: &TestApp, token: &str, master: i64, variant: i64) -> i64 {
+    let res = app
+        .client
+        .post(app.url("/api/v1/experiments"))
+        .bearer_auth(token)
+        .json(&json!({"master_id": master, "name": "Placements", "start_date": "2026-09-01",
+            "primary_metric": "ctr", "guardrail_metrics": [], "method": "frequentist",
+            "treatments": [{"variant_id": variant, "planned_weight": 1.0}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201, "{}", res.text().await.unwrap_or_default());
+    res.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+}
+
+fn close(got: &Value, want: f64) -> bool {
+    got.as_f64().is_some_and(|g| (g - want).abs() < 1e-9)
+}
+
+#[actix_web::test]
+async fn results_split_by_the_placement_in_the_ad_names() {
+    let app = spawn_app().await;
+    let maker = app.api_user(Role::Growth);
+    let director = app.api_user(Role::CreativeDirector);
+    let (w, h) = (96, 64);
+    let master = app.api_master(&maker, png_bytes(&photo("coffee.png", w, h)), "Coffee").await;
+    let id =
+        approved_recolor(&app, (&maker, &director), master, (w, h), (40, 20, 20, 20), "navy").await;
+    let code = |path: String, aspect: &'static str| {
+        let (app, maker) = (&app, &maker);
+        async move {
+            let res =
+                post_format(app, maker, &path, json!({"aspect": aspect, "mode": "crop"})).await;
+            assert_eq!(res.status().as_u16(), 201);
+            res.json::<Value>().await.unwrap()["code"].as_str().unwrap().to_owned()
+        }
+    };
+    let story = code(format!("/api/v1/variants/{id}/formats"), "9:16").await;
+    let square = code(format!("/api/v1/variants/{id}/formats"), "1:1").await;
+    let master_story = code(format!("/api/v1/masters/{master}/formats"), "9:16").await;
+    let variant_code = story.trim_end_matches("-916").to_owned();
+    let master_code = master_story.trim_end_matches("-916").to_owned();
+
+    // Two ads per arm and format. CTR: control original 1.0 %, control 9:16 0.5 %; the variant
+    // 1.5 % original (+50 %), 0.6 % on 9:16 (+20 %), and 0.8 % on 1:1, where the control has no
+    // ads, so against the control overall (0.75 %): +6.67 %.
+    let names = [
+        format!("Hero | {master_code}"),
+        format!("Story | {master_story}"),
+        format!("Hero | {variant_code}"),
+        format!("Story | {story}"),
+        format!("Feed | {square}"),
+    ];
+    let clicks = [
+        [[100, 110], [90, 100]],
+        [[50, 55], [45, 50]],
+        [[150, 160], [140, 150]],
+        [[60, 66], [54, 60]],
+        [[80, 85], [75, 80]],
+    ];
+    let ids: Vec<String> = (0..10).map(|i| format!("1202123456789100{i:02}")).collect();
+    let ads: Vec<(&str, &str, [u32; 2])> =
+        (0..10).map(|i| (names[i / 2].as_str(), ids[i].as_str(), clicks[i / 2][i % 2])).collect();
+    app.login_as(Role::Growth).await;
+    import_file(&app, "meta.csv", meta_export(&ads)).await;
+    let experiment = ctr_experiment(&app, &maker, master, id).await;
+
+    let results = app.api_json(&maker, &format!("/api/v1/experiments/{experiment}")).await;
+    let split = &results["by_format"];
+    assert_eq!(split["metric"], "ctr", "{results}");
+    let rows = split["rows"].as_array().unwrap();
+    let got: Vec<(bool, &str, u64, f64)> = rows
+        .iter()
+        .map(|r| {
+            let imp = r["impressions"].as_f64().unwrap();
+            (
+                r["is_control"].as_bool().unwrap(),
+                r["format"].as_str().unwrap(),
+                r["ads"].as_u64().unwrap(),
+                imp,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (true, "original", 2, 40_000.0),
+            (true, "9:16", 2, 40_000.0),
+            (false, "original", 2, 40_000.0),
+            (false, "1:1", 2, 40_000.0),
+            (false, "9:16", 2, 40_000.0),
+        ]
+    );
+    let want = [
+        (0.01, None, None),
+        (0.005, None, None),
+        (0.015, Some("same_format"), Some(0.5)),
+        (0.008, Some("control_overall"), Some(0.008 / 0.0075 - 1.0)),
+        (0.006, Some("same_format"), Some(0.2)),
+    ];
+    // Control original: ads of 210 and 190 clicks in 20,000 impressions, so residuals ±10 with
+    // leverage 1/2: se = sqrt(2 · 100 / 0.5) / 40,000 = 5e-4, on 1 dof, t(0.975, 1) = 12.7062047.
+    let half = 12.706204736174706 * 5e-4;
+    assert!(close(&rows[0]["ci_low"], 0.01 - half) && close(&rows[0]["ci_high"], 0.01 + half));
+    for (row, (value, reference, lift)) in rows.iter().zip(want) {
+        assert!(close(&row["value"], value), "{row}");
+        let (lo, hi) = (row["ci_low"].as_f64().unwrap(), row["ci_high"].as_f64().unwrap());
+        assert!(lo < value && value < hi, "{row}");
+        assert_eq!(row["reference"].as_str(), reference, "{row}");
+        match lift {
+            Some(l) => {
+                let inf = &row["lift"];
+                assert!(close(&inf["lift"], l), "{row}");
+                assert!(
+                    inf["ci_low"].as_f64().unwrap() < l && l < inf["ci_high"].as_f64().unwrap()
+                );
+                assert_eq!(row["replication"], "few_ads", "{row}");
+            }
+            None => assert!(row["lift"].is_null(), "{row}"),
+        }
+        assert_eq!(
+            row["code"].as_str(),
+            if row["is_control"] == true { None } else { Some(variant_code.as_str()) }
+        );
+    }
+    // The arm itself still pools its three placements.
+    let arms = results["arms"].as_array().unwrap();
+    assert!(close(&arms[1]["impressions"], 120_000.0), "{}", arms[1]);
+
+    let page = app.get_html(&format!("/experiments/{experiment}")).await;
+    let doc = scraper::Html::parse_document(&page);
+    let sel = scraper::Selector::parse("#by-format-table tbody tr").unwrap();
+    let shown: Vec<String> = doc
+        .select(&sel)
+        .map(|tr| tr.value().attr("data-format").unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(shown, ["original", "9:16", "original", "1:1", "9:16"]);
+    assert!(
+        page.contains("<h2>By format</h2>") && page.contains("+50 %") && page.contains("+20 %")
+    );
+    assert!(page.contains("control overall"));
+
+    let csv = app
+        .client
+        .get(app.url(&format!("/api/v1/experiments/{experiment}/by_format.csv")))
+        .bearer_auth(&maker)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 6, "{csv}");
+    assert!(lines[0].starts_with(
+        "experiment_id,arm_id,arm,code,is_control,format,metric,ads,impressions,value"
+    ));
+    assert!(
+        lines[4].contains(",1:1,ctr,2,40000,0.008,") && lines[4].contains(",control_overall,"),
+        "{csv}"
+    );
+}
+
+#[actix_web::test]
+async fn results_without_format_siblings_have_no_format_split() {
+    let app = spawn_app().await;
+    let maker = app.api_user(Role::Growth);
+    let director = app.api_user(Role::CreativeDirector);
+    let (w, h) = (96, 64);
+    let master = app.api_master(&maker, png_bytes(&photo("coffee.png", w, h)), "Coffee").await;
+    let id =
+        approved_recolor(&app, (&maker, &director), master, (w, h), (40, 20, 20, 20), "navy").await;
+    let code = app.api_json(&maker, &format!("/api/v1/variants/{id}")).await["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let treated = format!("Hero | {code}");
+    let ads = [
+        ("Control A", "120212345678920001", [100, 110]),
+        ("Control B", "120212345678920002", [90, 100]),
+        (treated.as_str(), "120212345678920003", [150, 160]),
+        (treated.as_str(), "120212345678920004", [140, 150]),
+    ];
+    app.login_as(Role::Growth).await;
+    import_file(&app, "meta.csv", meta_export(&ads)).await;
+    for (_, ad_id, _) in &ads[..2] {
+        let res = app
+            .client
+            .post(app.url("/api/v1/ad-mappings"))
+            .bearer_auth(&maker)
+            .json(
+                &json!({"platform": "meta", "ad_id": ad_id, "target": format!("master:{master}")}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 201);
+    }
+    let experiment = ctr_experiment(&app, &maker, master, id).await;
+    let results = app.api_json(&maker, &format!("/api/v1/experiments/{experiment}")).await;
+    assert!(results["by_format"].is_null(), "{}", results["by_format"]);
+    // The arms have their data, so the split is absent for want of formats, not of ads.
+    let arms = results["arms"].as_array().unwrap();
+    assert_eq!(
+        (arms[0]["ads_with_data"].as_u64(), arms[1]["ads_with_data"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert!(close(&arms[1]["metrics"][0][1], 0.015), "{}", arms[1]);
+    let page = app.get_html(&format!("/experiments/{experiment}")).await;
+    assert!(page.contains(r#"id="arms""#) && !page.contains(r#"id="by-format""#));
 }

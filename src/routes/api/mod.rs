@@ -25,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/experiments/{id}", web::get().to(experiments::show))
         .route("/experiments/{id}/results.csv", web::get().to(reports::results))
         .route("/experiments/{id}/daily.csv", web::get().to(reports::daily))
+        .route("/experiments/{id}/by_format.csv", web::get().to(reports::by_format))
         .route("/variables", web::get().to(variables::index))
         .route("/variables.csv", web::get().to(reports::variables))
         .route("/masters", web::post().to(masters::create))

@@ -28,6 +28,16 @@ pub async fn daily(
     experiment_csv(&state, user.0.workspace, path.into_inner(), ExperimentExport::Daily).await
 }
 
+/// `GET /api/v1/experiments/{id}/by_format.csv`.
+pub async fn by_format(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    user.require(Permission::View)?;
+    experiment_csv(&state, user.0.workspace, path.into_inner(), ExperimentExport::ByFormat).await
+}
+
 /// `GET /api/v1/variables.csv?metric=`.
 pub async fn variables(
     user: ApiUser,

@@ -86,8 +86,23 @@ pub fn results(
     let grid = pool.run(|c| {
         crate::services::grids::factorial_for_experiment(c, &experiment, &arms, &windows)
     })?;
-    let data =
-        ResultsData { experiment, master_name, arms, variants, ads, days, windows, checkpoints };
+    let ad_names: HashMap<i32, Option<String>> = pool
+        .run(|c| {
+            crate::db::ads::mapped_names(c, experiment.master_id).map_err(ExperimentError::from)
+        })?
+        .into_iter()
+        .collect();
+    let data = ResultsData {
+        experiment,
+        master_name,
+        arms,
+        variants,
+        ads,
+        days,
+        windows,
+        checkpoints,
+        ad_names,
+    };
     let mut results = analyse(data)?;
     results.grid = grid;
     Ok(results)

@@ -3,6 +3,7 @@
 //! charts). The statistics themselves live in `analytics::stats`; this module loads the sums they need
 //! (daily sums from `creative_days`, per-ad window sums from `ad_running_sums`) and shapes the views.
 
+mod by_format;
 mod compare;
 mod create;
 mod form;
@@ -15,6 +16,7 @@ mod views;
 
 use analytics::stats::StatsError;
 
+pub use by_format::{ByFormatView, FormatReference, FormatRow, ORIGINAL, format_of_name};
 pub use compare::{ArmData, ArmTotals, Compared, compare, effective_model, stated_verdict};
 pub use create::{ArmSpec, NewExperimentSpec, create_experiment};
 pub use form::{NewForm, list, new_form};

@@ -7,6 +7,7 @@ use analytics::stats::{AdMetric, Replication, StatsError, adjust_p_values, verdi
 use chrono::NaiveDate;
 
 use super::ExperimentError;
+use super::by_format::split_by_format;
 use super::compare::{ArmData, compare};
 use super::labels::{arm_label, edit_label};
 use super::settings::{Settings, correction_label, parse_metric};
@@ -36,6 +37,8 @@ pub struct ResultsData {
     pub windows: Vec<ArmAdWindow>,
     /// Running sums of every ad at each chart day but the last (whose window is `windows`).
     pub checkpoints: Vec<(NaiveDate, Option<Vec<AdRunning>>)>,
+    /// The mapped ads' names by ad key: their code suffix says which format each shows.
+    pub ad_names: HashMap<i32, Option<String>>,
 }
 
 /// Each arm's data: daily sums up to `until` (all when `None`) and the given per-ad windows.
@@ -185,8 +188,17 @@ fn correct(
 
 /// The pure part of [`results`]: from loaded data to the read model.
 pub fn analyse(input: ResultsData) -> Result<ExperimentResults, ExperimentError> {
-    let ResultsData { experiment, master_name, arms, variants, ads, days, windows, checkpoints } =
-        input;
+    let ResultsData {
+        experiment,
+        master_name,
+        arms,
+        variants,
+        ads,
+        days,
+        windows,
+        checkpoints,
+        ad_names,
+    } = input;
     let settings = Settings::of(&experiment)?;
     let primary = parse_metric(&experiment.primary_metric)?;
     let guardrails = experiment
@@ -299,6 +311,7 @@ pub fn analyse(input: ResultsData) -> Result<ExperimentResults, ExperimentError>
         notes.push(format!("forest plot: {e}"));
         String::new()
     });
+    let by_format = split_by_format(&arm_views, &windows, &ad_names, primary, &settings);
     let mut caveats: Vec<String> = Vec::new();
     for c in &primary_rows {
         if let Some(cv) = &c.caveat
@@ -324,5 +337,6 @@ pub fn analyse(input: ResultsData) -> Result<ExperimentResults, ExperimentError>
         forest_svg,
         notes,
         grid: None,
+        by_format,
     })
 }

@@ -191,6 +191,8 @@ pub struct ExperimentResults {
     pub notes: Vec<String>,
     /// The factorial analysis, when the experiment runs over a modular grid.
     pub grid: Option<crate::services::grids::FactorialView>,
+    /// The primary metric per arm and placement, when an arm's ads span several formats.
+    pub by_format: Option<super::by_format::ByFormatView>,
 }
 
 /// The variance model in words, for the page.

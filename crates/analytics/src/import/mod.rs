@@ -52,7 +52,7 @@ pub use row::{AdLabels, CanonicalRow, RowValues, Text};
 pub use scan::{Batch, ScanError, Scanned, scan};
 pub use sniff::{Delimiter, Encoding};
 pub use summary::{AdRef, ImportSummary, ResultCount, Totals, distinct_ads, unmapped_ads};
-pub use variant_code::variant_code;
+pub use variant_code::{placement_suffix, variant_code};
 
 /// How to read a file. `Default` means: detect everything.
 #[derive(Debug, Clone, PartialEq, Eq)]

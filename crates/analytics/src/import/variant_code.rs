@@ -8,6 +8,11 @@
 /// format sibling's `LM-7F3K-916` (the placement suffix stands apart, so placements share an arm).
 /// A code must stand alone: `XLM-7F3K` or `LM-7F3KZ` are not codes.
 pub fn variant_code(ad_name: &str) -> Option<&str> {
+    code_span(ad_name).and_then(|(start, end)| ad_name.get(start..end))
+}
+
+/// Byte range of the first standalone code in `ad_name`.
+fn code_span(ad_name: &str) -> Option<(usize, usize)> {
     let b = ad_name.as_bytes();
     let is_code_char = |c: u8| c.is_ascii_digit() || c.is_ascii_uppercase();
     let mut from = 0;
@@ -19,16 +24,39 @@ pub fn variant_code(ad_name: &str) -> Option<&str> {
             b.get(start + 3..end).is_some_and(|body| body.iter().all(|&c| is_code_char(c)));
         let standalone_right = b.get(end).is_none_or(|c| !c.is_ascii_alphanumeric());
         if standalone_left && body_ok && standalone_right {
-            return ad_name.get(start..end);
+            return Some((start, end));
         }
         from = start + 1;
     }
     None
 }
 
+/// The placement suffix that follows the variant code in `ad_name`: `916` in `Story | LM-7F3K-916`,
+/// `None` for the plain code (the source creative) or a name without a code. Only digits after one
+/// hyphen count, standing alone on the right, so `LM-7F3K-v2` or `LM-7F3K-916x` carry no placement;
+/// which suffixes are placements is the caller's to decide.
+pub fn placement_suffix(ad_name: &str) -> Option<&str> {
+    let (_, end) = code_span(ad_name)?;
+    let rest = ad_name.get(end..)?.strip_prefix('-')?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let standalone = rest.as_bytes().get(digits).is_none_or(|c| !c.is_ascii_alphanumeric());
+    (digits > 0 && standalone).then(|| rest.get(..digits)).flatten()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::variant_code;
+    use super::{placement_suffix, variant_code};
+
+    #[test]
+    fn finds_the_placement_after_the_code() {
+        assert_eq!(placement_suffix("Story | LM-7F3K-916"), Some("916"));
+        assert_eq!(placement_suffix("LM-7F3K-191_v2"), Some("191"));
+        assert_eq!(placement_suffix("Feed LM-7F3K-45 | FR"), Some("45"));
+        assert_eq!(placement_suffix("XLM-0000-11 LM-9Z9Z-11"), Some("11"));
+        for name in ["Hero | LM-7F3K", "LM-7F3K-v2", "LM-7F3K-916x", "LM-7F3K-", "Control", ""] {
+            assert_eq!(placement_suffix(name), None, "{name:?}");
+        }
+    }
 
     #[test]
     fn finds_standalone_codes() {

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ad_metrics::{AdMetric, AdSums};
 use super::bayesian::bayesian_test;
+use super::dist::t_ppf;
 use super::error::{Result, StatsError, check_alpha};
 use super::frequentist::t_test;
 use super::inference::{Inference, Method};
@@ -180,6 +181,15 @@ pub fn clustered_infer(
     }
 }
 
+/// The two-sided 1 − α interval of one arm's metric with the ad as the unit: mean ± t·se, with t on
+/// the arm's effective degrees of freedom, so a slice with a few ads (one placement of an arm) gets
+/// the same small-sample honesty as the comparisons.
+pub fn arm_interval(arm: &ClusteredSummary, alpha: f64) -> Result<(f64, f64)> {
+    let alpha = check_alpha(alpha)?;
+    let half_width = t_ppf(1.0 - alpha / 2.0, arm.dof)? * arm.summary.variance_of_mean().sqrt();
+    Ok((arm.summary.mean - half_width, arm.summary.mean + half_width))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,6 +212,21 @@ mod tests {
         assert!((s.summary.mean - 0.012).abs() < 1e-15);
         assert!((s.summary.variance - 4e-6).abs() < 1e-18, "{}", s.summary.variance);
         assert_eq!(s.dof, 2.0);
+    }
+
+    #[test]
+    fn the_arm_interval_is_t_on_the_cluster_dof() {
+        // mean 0.012, variance of the mean 4e-6 / 3, 2 dof: t(0.975, 2) = 4.302652729911275 (scipy).
+        let s =
+            ad_clustered(&[ad(1000.0, 10.0), ad(1000.0, 14.0), ad(1000.0, 12.0)], AdMetric::Ctr)
+                .unwrap();
+        let (lo, hi) = arm_interval(&s, 0.05).unwrap();
+        let half = 4.302652729911275 * (4e-6f64 / 3.0).sqrt();
+        assert!((lo - (0.012 - half)).abs() < 1e-9, "{lo}");
+        assert!((hi - (0.012 + half)).abs() < 1e-9, "{hi}");
+        let (lo90, hi90) = arm_interval(&s, 0.10).unwrap();
+        assert!(lo90 > lo && hi90 < hi, "a 90 % interval is narrower");
+        assert!(arm_interval(&s, 1.5).is_err());
     }
 
     #[test]

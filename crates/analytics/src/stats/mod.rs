@@ -37,8 +37,8 @@ pub use aa_sim::{
 pub use ad_metrics::{AdDay, AdMetric, AdSums, VarianceModel, arm_metric};
 pub use bayesian::{GaussianPrior, bayesian_test};
 pub use clustered::{
-    AdWindow, ClusteredSummary, MIN_REPLICATED_ADS, Replication, ad_clustered, clustered_dof,
-    clustered_infer,
+    AdWindow, ClusteredSummary, MIN_REPLICATED_ADS, Replication, ad_clustered, arm_interval,
+    clustered_dof, clustered_infer,
 };
 pub use compare::{
     ArmInput, CompareRequest, CompareResponse, MethodKind, MetricKind, compare, compare_json,
