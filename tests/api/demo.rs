@@ -143,7 +143,7 @@ fn stored_rgb(app: &TestApp, sha: &str) -> image::RgbImage {
 
 /// The demo's grid: 4 exact cells of `spoon` × `background`, all approved; its experiment's factorial
 /// analysis recovers the planted effects; the grid page, both experiments, the leaderboard and the
-/// lineage show it; and `demo --reset`'s removal takes all of it away.
+/// lineage show it; and `demo --reset` takes all of it away and seeds the same grid again.
 #[actix_web::test]
 async fn the_demo_grid_has_exact_cells_a_factorial_result_and_pages_with_data() {
     use liftmask::db::schema::{experiments, grids, performance_rows};
@@ -277,21 +277,47 @@ async fn the_demo_grid_has_exact_cells_a_factorial_result_and_pages_with_data() 
     let roots = count(&doc, "#lineage > li > ul > li:not(.tree-grid)");
     assert_eq!(roots, 3, "the master's three direct edits, not its grid cells, are its children");
 
-    // `demo --reset` removes the grid, its experiment and both imports with the master.
+    // `demo --reset` removes the grid, its experiment and both imports with the master, and seeds
+    // them again: the same rows and the same estimates.
+    let counts = |app: &TestApp| {
+        app.state
+            .pool
+            .run(|c| {
+                Ok::<_, DbError>(db_run!(c, |c| (
+                    grids::table.count().get_result::<i64>(c)?,
+                    experiments::table.count().get_result::<i64>(c)?,
+                    imports::table.count().get_result::<i64>(c)?,
+                    performance_rows::table.count().get_result::<i64>(c)?,
+                )))
+            })
+            .unwrap()
+    };
+    let rows = i64::try_from(s.rows).unwrap();
+    assert_eq!(counts(&app), (1, 2, 2, rows));
     app.state.pool.run(|c| c.transaction(demo_reset::remove)).unwrap();
-    let left = app
-        .state
-        .pool
-        .run(|c| {
-            Ok::<_, DbError>(db_run!(c, |c| (
-                grids::table.count().get_result::<i64>(c)?,
-                experiments::table.count().get_result::<i64>(c)?,
-                imports::table.count().get_result::<i64>(c)?,
-                performance_rows::table.count().get_result::<i64>(c)?,
-            )))
-        })
-        .unwrap();
-    assert_eq!(left, (0, 0, 0, 0));
+    assert_eq!(counts(&app), (0, 0, 0, 0));
+    let again = reset_demo(&app).await;
+    assert_eq!(counts(&app), (1, 2, 2, rows));
+    let r2 =
+        app.api_json(&token, &format!("/api/v1/experiments/{}", again.grid_experiment_id)).await;
+    assert_eq!(r2["grid"]["main_effects"][0]["lift"], g["main_effects"][0]["lift"]);
+    assert_eq!(r2["grid"]["interactions"][0]["lift"], g["interactions"][0]["lift"]);
+}
+
+/// `liftmask demo --reset`, in process.
+async fn reset_demo(app: &TestApp) -> demo::DemoSummary {
+    let ctx = liftmask::jobs::WorkerContext {
+        pool: app.state.pool.clone(),
+        blobs: app.state.blobs.clone(),
+        settings: std::sync::Arc::new(app.settings.clone()),
+    };
+    actix_web::web::block(move || {
+        let engine = liftmask::jobs::build_engine(&ctx.settings.engine).unwrap();
+        demo_reset::reset(&ctx, engine.as_ref())
+    })
+    .await
+    .unwrap()
+    .unwrap()
 }
 
 fn json(v: impl Into<serde_json::Value>) -> serde_json::Value {
