@@ -65,10 +65,13 @@ pub fn announce_admin(pool: &DbPool) -> anyhow::Result<()> {
 
 fn print_summary(s: &demo::DemoSummary) {
     println!(
-        "demo ready: master {} with {} variants, experiment {} over {} imported ad-days",
+        "demo ready: master {} with {} variants, experiment {}, grid {} with experiment {}, over {} \
+         imported ad-days",
         s.master_id,
         s.variant_ids.len(),
         s.experiment_id,
+        s.grid_id,
+        s.grid_experiment_id,
         s.rows
     );
 }

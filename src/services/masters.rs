@@ -9,7 +9,7 @@ use crate::config::Settings;
 use crate::db::masters::{Master, NewMaster};
 use crate::db::variants::Variant;
 use crate::db::workspaces::WorkspaceId;
-use crate::db::{DbConn, DbError, DbPool, audit_log, master_variables, masters, variants};
+use crate::db::{DbConn, DbError, DbPool, audit_log, grids, master_variables, masters, variants};
 use crate::services::imaging::{self, ImagingError};
 
 /// Errors while creating or reading masters.
@@ -107,6 +107,16 @@ pub struct TreeNode {
     pub formats: Vec<Variant>,
 }
 
+/// A modular grid in the lineage tree: one node for all its cells, linking to the grid's page, so that
+/// a grid's composed combinations do not crowd the master's own edits.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct GridNode {
+    pub id: i32,
+    pub name: String,
+    /// Its cells, each with what was made from it, in creation order.
+    pub cells: Vec<TreeNode>,
+}
+
 /// Deepest level of the lineage tree that is built. Serializing and rendering a tree recurse
 /// once per level, so an unbounded chain of variants could exhaust a worker's stack.
 pub const MAX_TREE_DEPTH: usize = 64;
@@ -117,8 +127,10 @@ pub struct Lineage {
     pub master: Master,
     /// Declared variables.
     pub variables: Vec<String>,
-    /// Variants made directly from the master, each with its descendants.
+    /// Variants made directly from the master, each with its descendants; grid cells are in `grids`.
     pub tree: Vec<TreeNode>,
+    /// The master's grids, each holding its cells.
+    pub grids: Vec<GridNode>,
     /// How many variants the tree holds.
     pub count: usize,
     /// Variants deeper than [`MAX_TREE_DEPTH`], left out of `tree`.
@@ -163,10 +175,36 @@ pub fn lineage(
     let all = variants::for_master(conn, master_id)?;
     let count = all.iter().filter(|v| v.format.is_none()).count();
     let (tree, shown) = build_tree(&all, MAX_TREE_DEPTH);
+    let mut cells_of = Vec::new();
+    for g in grids::for_master(conn, master_id)? {
+        let ids = grids::cells(conn, g.id)?.into_iter().map(|c| c.variant_id).collect();
+        cells_of.push((g.id, g.name, ids));
+    }
+    let (tree, grids) = group_grid_cells(tree, cells_of);
     let formats =
         all.iter().filter(|v| v.format.is_some() && v.format_of.is_none()).cloned().collect();
     let aspects = crate::services::formats::aspects();
-    Ok(Lineage { master, variables, tree, count, hidden: count - shown, formats, aspects })
+    Ok(Lineage { master, variables, tree, grids, count, hidden: count - shown, formats, aspects })
+}
+
+/// Moves the roots that are grid cells (cells are made from the master, so they are roots) under
+/// one node per grid, given as (id, name, cell variant ids). Grids keep their order.
+fn group_grid_cells(
+    roots: Vec<TreeNode>,
+    cells_of: Vec<(i32, String, Vec<i32>)>,
+) -> (Vec<TreeNode>, Vec<GridNode>) {
+    let mut nodes: Vec<(GridNode, Vec<i32>)> = cells_of
+        .into_iter()
+        .map(|(id, name, ids)| (GridNode { id, name, cells: Vec::new() }, ids))
+        .collect();
+    let mut rest = Vec::with_capacity(roots.len());
+    for n in roots {
+        match nodes.iter_mut().find(|(_, ids)| ids.contains(&n.variant.id)) {
+            Some((g, _)) => g.cells.push(n),
+            None => rest.push(n),
+        }
+    }
+    (rest, nodes.into_iter().map(|(g, _)| g).collect())
 }
 
 /// Builds the tree without recursion: a breadth-first walk from the master down to `max_depth`
@@ -252,6 +290,29 @@ mod tree_tests {
         assert_eq!(ids, [1, 3]);
         let kids: Vec<i32> = tree[0].children.iter().map(|n| n.variant.id).collect();
         assert_eq!(kids, [2, 4]);
+    }
+
+    #[test]
+    fn grid_cells_hang_under_one_node_per_grid_and_edits_stay_roots() {
+        let all = [
+            variant(1, None),
+            variant(2, None),
+            variant(3, None),
+            variant(4, Some(3)),
+            variant(5, None),
+            variant(6, None),
+            variant(7, None),
+        ];
+        let (tree, _) = build_tree(&all, MAX_TREE_DEPTH);
+        let grids = vec![(9, "a × b".to_string(), vec![3, 5]), (10, "c × d".into(), vec![6, 7])];
+        let (roots, grids) = group_grid_cells(tree, grids);
+        let ids = |nodes: &[TreeNode]| nodes.iter().map(|n| n.variant.id).collect::<Vec<_>>();
+        assert_eq!(ids(&roots), [1, 2], "only the master's own edits stay roots");
+        assert_eq!(grids.iter().map(|g| g.id).collect::<Vec<_>>(), [9, 10]);
+        assert_eq!(ids(&grids[0].cells), [3, 5]);
+        assert_eq!(ids(&grids[1].cells), [6, 7]);
+        // A variant made from a cell stays under its cell.
+        assert_eq!(ids(&grids[0].cells[0].children), [4]);
     }
 
     #[test]

@@ -117,3 +117,209 @@ async fn reset_removes_only_what_the_demo_made_and_keeps_the_rollup_consistent()
     assert_eq!(after, rollup_rows(&app), "creative_days matches a rebuild from scratch");
     assert!(after.iter().any(|r| r.0 == users_master), "the user's own ad still counts");
 }
+
+/// Seeds the demo with the real engine, as `make run` does on an empty database.
+async fn seed_demo(app: &TestApp) -> demo::DemoSummary {
+    app.state.pool.run(liftmask::services::accounts::ensure_demo_admin).unwrap();
+    let ctx = liftmask::jobs::WorkerContext {
+        pool: app.state.pool.clone(),
+        blobs: app.state.blobs.clone(),
+        settings: std::sync::Arc::new(app.settings.clone()),
+    };
+    actix_web::web::block(move || {
+        let engine = liftmask::jobs::build_engine(&ctx.settings.engine).unwrap();
+        demo::seed_if_empty(&ctx, engine.as_ref())
+    })
+    .await
+    .unwrap()
+    .unwrap()
+    .expect("an empty database gets the demo")
+}
+
+fn stored_rgb(app: &TestApp, sha: &str) -> image::RgbImage {
+    let bytes = app.state.blobs.get(&liftmask::blobs::BlobId::parse(sha).unwrap()).unwrap();
+    image::load_from_memory(&bytes).unwrap().to_rgb8()
+}
+
+/// The demo's grid: 4 exact cells of `spoon` × `background`, all approved; its experiment's factorial
+/// analysis recovers the planted effects; the grid page, both experiments, the leaderboard and the
+/// lineage show it; and `demo --reset` takes all of it away and seeds the same grid again.
+#[actix_web::test]
+async fn the_demo_grid_has_exact_cells_a_factorial_result_and_pages_with_data() {
+    use liftmask::db::schema::{experiments, grids, performance_rows};
+    use serde_json::Value;
+
+    let app = spawn_app().await;
+    let started = std::time::Instant::now();
+    let s = seed_demo(&app).await;
+    eprintln!("demo seeded in {:.1} s (debug build)", started.elapsed().as_secs_f64());
+    let token = app.api_user(Role::Viewer);
+    let grid = app.api_json(&token, &format!("/api/v1/grids/{}", s.grid_id)).await;
+    assert_eq!(grid["name"], demo::DEMO_GRID_NAME);
+    let vars: Vec<&str> = grid["variables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["variable"].as_str().unwrap())
+        .collect();
+    assert_eq!(vars, ["spoon", "background"]);
+
+    // Four exact cells: each pixel is its level's edit where that edit changed the master, and
+    // the master everywhere else (the levels' regions are disjoint, so no pixel has two).
+    let master_sha = app
+        .state
+        .pool
+        .run(|c| liftmask::db::masters::find(c, s.master_id).map_err(DbError::from))
+        .unwrap()
+        .image_sha;
+    let master = stored_rgb(&app, &master_sha);
+    let spoon =
+        app.api_image(&token, &format!("/api/v1/variants/{}/image", s.variant_ids[0])).await;
+    let brick =
+        app.api_image(&token, &format!("/api/v1/variants/{}/image", s.variant_ids[2])).await;
+    let cells = grid["cells"].as_array().unwrap();
+    let mut levels: Vec<Vec<u64>> = Vec::new();
+    for c in cells {
+        assert_eq!(c["status"], "approved", "{c}");
+        assert_eq!((&c["controlled"], &c["changed_outside_mask_px"]), (&json(true), &json(0)));
+        let l: Vec<u64> =
+            c["levels"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();
+        let img =
+            app.api_image(&token, &format!("/api/v1/variants/{}/image", c["variant_id"])).await;
+        let mut changed = 0usize;
+        for (x, y, p) in img.enumerate_pixels() {
+            let m = master.get_pixel(x, y);
+            let want = if l[0] == 1 && spoon.get_pixel(x, y) != m {
+                spoon.get_pixel(x, y)
+            } else if l[1] == 1 && brick.get_pixel(x, y) != m {
+                brick.get_pixel(x, y)
+            } else {
+                m
+            };
+            assert_eq!(p, want, "cell {l:?} at ({x}, {y})");
+            changed += usize::from(p != m);
+        }
+        assert_eq!(changed == 0, l == [0, 0], "cell {l:?} changes {changed} px");
+        levels.push(l);
+    }
+    levels.sort();
+    assert_eq!(levels, [[0, 0], [0, 1], [1, 0], [1, 1]]);
+
+    // The factorial analysis recovers the planted effects from the generated, imported data.
+    let r = app.api_json(&token, &format!("/api/v1/experiments/{}", s.grid_experiment_id)).await;
+    let g = &r["grid"];
+    let log = |e: &Value, key: &str| e[key].as_f64().unwrap().ln_1p();
+    let (mains, interaction) = demo::planted_log_effects();
+    let check = |e: &Value, want: f64, max_se: f64| {
+        let se = (log(e, "ci_high") - log(e, "ci_low")) / (2.0 * 1.96);
+        let est = log(e, "lift");
+        eprintln!("{}: {est:.4} (planted {want:.4}, se {se:.4})", e["label"]);
+        assert!((est - want).abs() < 2.5 * se, "{e}: {est} vs planted {want} (se {se})");
+        assert!(se < max_se, "{e}: se {se}");
+    };
+    let got = g["main_effects"].as_array().unwrap();
+    assert_eq!(got.len(), 2, "{g}");
+    check(&got[0], mains[0], 0.025);
+    check(&got[1], mains[1], 0.025);
+    assert_eq!(got[0]["significant"], true, "the spoon's +8 % is found: {}", got[0]);
+    let inter = g["interactions"].as_array().unwrap();
+    assert_eq!(inter.len(), 1, "{g}");
+    check(&inter[0], interaction, 0.05);
+    assert!(g["best"]["label"].as_str().unwrap().contains("spoon: removed"), "{}", g["best"]);
+    // Both experiments keep to their plan: no sample-ratio alarm.
+    for id in [s.experiment_id, s.grid_experiment_id] {
+        let r = app.api_json(&token, &format!("/api/v1/experiments/{id}")).await;
+        assert_eq!(r["srm"]["mismatch"], false, "experiment {id}: {}", r["srm"]);
+    }
+
+    // The leaderboard pools the grid's main effects with the first experiment's studies.
+    let rows = app.api_json(&token, "/api/v1/variables?metric=ctr").await;
+    let row = |var: &str, value: &str| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["variable"] == var && r["value"] == value)
+            .unwrap_or_else(|| panic!("{var} = {value} on the leaderboard: {rows}"))
+            .clone()
+    };
+    for (var, value) in [("spoon", "removed"), ("background", "brick wall")] {
+        let studies = row(var, value)["studies"].as_array().unwrap().clone();
+        assert!(studies.len() >= 2, "{var}: {studies:?}");
+        assert!(
+            studies.iter().any(|st| st["arm_label"].as_str().unwrap().contains("main effect")),
+            "{var}: {studies:?}"
+        );
+    }
+
+    // The pages, with data.
+    app.login_as(Role::Viewer).await;
+    let html = app.get_html(&format!("/grids/{}", s.grid_id)).await;
+    let doc = scraper::Html::parse_document(&html);
+    let count = |doc: &scraper::Html, css: &str| {
+        doc.select(&scraper::Selector::parse(css).unwrap()).count()
+    };
+    assert_eq!(count(&doc, "#grid-matrix td[class^=heat-]"), 4, "cells coloured by lift");
+    let html = app.get_html(&format!("/experiments/{}", s.grid_experiment_id)).await;
+    let doc = scraper::Html::parse_document(&html);
+    assert_eq!(count(&doc, "#factorial-heatmap img"), 4);
+    assert_eq!(count(&doc, "#factorial-effects tr.effect-main"), 2);
+    assert!(html.contains("Best combination"));
+    let html = app.get_html(&format!("/experiments/{}", s.experiment_id)).await;
+    assert!(html.contains("primary-results"), "the first experiment still has its results");
+    let html = app.get_html("/variables").await;
+    assert!(html.contains("spoon = removed") && html.contains("background = brick wall"));
+    assert!(html.contains("<svg"), "the forest plots are drawn");
+    let html = app.get_html(&format!("/masters/{}", s.master_id)).await;
+    let doc = scraper::Html::parse_document(&html);
+    let node = format!("#lineage-grid-{} a[href=\"/grids/{}\"]", s.grid_id, s.grid_id);
+    assert!(count(&doc, node.as_str()) >= 1, "the lineage has one node for the grid");
+    assert!(html.contains(&format!("Grid #{}: 4 cells", s.grid_id)));
+    let roots = count(&doc, "#lineage > li > ul > li:not(.tree-grid)");
+    assert_eq!(roots, 3, "the master's three direct edits, not its grid cells, are its children");
+
+    // `demo --reset` removes the grid, its experiment and both imports with the master, and seeds
+    // them again: the same rows and the same estimates.
+    let counts = |app: &TestApp| {
+        app.state
+            .pool
+            .run(|c| {
+                Ok::<_, DbError>(db_run!(c, |c| (
+                    grids::table.count().get_result::<i64>(c)?,
+                    experiments::table.count().get_result::<i64>(c)?,
+                    imports::table.count().get_result::<i64>(c)?,
+                    performance_rows::table.count().get_result::<i64>(c)?,
+                )))
+            })
+            .unwrap()
+    };
+    let rows = i64::try_from(s.rows).unwrap();
+    assert_eq!(counts(&app), (1, 2, 2, rows));
+    app.state.pool.run(|c| c.transaction(demo_reset::remove)).unwrap();
+    assert_eq!(counts(&app), (0, 0, 0, 0));
+    let again = reset_demo(&app).await;
+    assert_eq!(counts(&app), (1, 2, 2, rows));
+    let r2 =
+        app.api_json(&token, &format!("/api/v1/experiments/{}", again.grid_experiment_id)).await;
+    assert_eq!(r2["grid"]["main_effects"][0]["lift"], g["main_effects"][0]["lift"]);
+    assert_eq!(r2["grid"]["interactions"][0]["lift"], g["interactions"][0]["lift"]);
+}
+
+/// `liftmask demo --reset`, in process.
+async fn reset_demo(app: &TestApp) -> demo::DemoSummary {
+    let ctx = liftmask::jobs::WorkerContext {
+        pool: app.state.pool.clone(),
+        blobs: app.state.blobs.clone(),
+        settings: std::sync::Arc::new(app.settings.clone()),
+    };
+    actix_web::web::block(move || {
+        let engine = liftmask::jobs::build_engine(&ctx.settings.engine).unwrap();
+        demo_reset::reset(&ctx, engine.as_ref())
+    })
+    .await
+    .unwrap()
+    .unwrap()
+}
+
+fn json(v: impl Into<serde_json::Value>) -> serde_json::Value {
+    v.into()
+}

@@ -474,6 +474,27 @@ async fn a_grid_is_reviewed_exported_imported_and_analysed_factorially() {
     .unwrap();
     assert_eq!(out["skipped"].as_array().unwrap().len(), 6, "already approved: {out}");
 
+    // One cell also goes to the 1:1 placement (a crop around its edit), approved like any variant:
+    // the export carries it as an ad of its own, named with the suffixed code.
+    let cells = grid["cells"].as_array().unwrap();
+    let jacket_cell = cells.iter().find(|c| c["levels"] == json!([1, 0])).unwrap();
+    let jacket_cell_id = jacket_cell["variant_id"].as_i64().unwrap();
+    let path = format!("/api/v1/variants/{jacket_cell_id}/formats");
+    let res = post_json(&app, &s.growth, &path, &json!({"aspect": "1:1", "mode": "crop"})).await;
+    assert_eq!(res.status().as_u16(), 201);
+    let placement: Value = res.json().await.unwrap();
+    let (pid, pcode) = (placement["id"].as_i64().unwrap(), placement["code"].to_string());
+    let pcode = pcode.trim_matches('"').to_owned();
+    assert_eq!(pcode, format!("{}-11", jacket_cell["code"].as_str().unwrap()));
+    assert_eq!(app.run_jobs(), 1);
+    let res =
+        post_json(&app, &s.growth, &format!("/api/v1/variants/{pid}/submit"), &json!({})).await;
+    assert_eq!(res.status().as_u16(), 200);
+    let decision = json!({"decision": "approve"});
+    let res =
+        post_json(&app, &s.director, &format!("/api/v1/variants/{pid}/review"), &decision).await;
+    assert_eq!(res.status().as_u16(), 200);
+
     // The bulk export: every approved cell's image and the bulk-import CSV.
     let res = app
         .client
@@ -496,12 +517,17 @@ async fn a_grid_is_reviewed_exported_imported_and_analysed_factorially() {
         let row = row.unwrap();
         let file = row[file_col].to_owned();
         let code = file.trim_end_matches(".png");
-        let cell = grid["cells"].as_array().unwrap().iter().find(|c| c["code"] == code).unwrap();
+        // A cell, or the placement, which maps back to its cell's arm.
+        let (cell, shown) = match cells.iter().find(|c| c["code"] == code) {
+            Some(c) => (c, c["variant_id"].as_i64().unwrap()),
+            None => {
+                assert_eq!(code, pcode, "{file} is neither a cell nor its placement");
+                (jacket_cell, pid)
+            }
+        };
         let mut png = Vec::new();
         zip.by_name(&file).unwrap().read_to_end(&mut png).unwrap();
-        let served = app
-            .api_image(&s.growth, &format!("/api/v1/variants/{}/image", cell["variant_id"]))
-            .await;
+        let served = app.api_image(&s.growth, &format!("/api/v1/variants/{shown}/image")).await;
         assert_eq!(image::load_from_memory(&png).unwrap().to_rgb8(), served, "{file}");
         let levels = cell["levels"]
             .as_array()
@@ -510,9 +536,16 @@ async fn a_grid_is_reviewed_exported_imported_and_analysed_factorially() {
             .map(|l| l.as_u64().unwrap() as usize)
             .collect();
         assert!(row[name_col].contains(code));
+        assert_eq!(
+            analytics::import::variant_code(&row[name_col]),
+            cell["code"].as_str(),
+            "{}",
+            &row[name_col]
+        );
         exported.push((levels, row[name_col].to_owned()));
     }
-    assert_eq!(exported.len(), 6);
+    assert_eq!(exported.len(), 7, "six cells and one placement");
+    assert!(exported.iter().any(|(_, name)| name.contains(&pcode) && name.contains("1:1")));
 
     // An experiment over the grid: the all-master cell is the control, every other cell an arm.
     let body = json!({"master_id": s.master, "name": "Grid run", "start_date": "2026-05-01",
@@ -527,7 +560,7 @@ async fn a_grid_is_reviewed_exported_imported_and_analysed_factorially() {
     let unmapped = app.api_json(&s.growth, "/api/v1/ad-mappings/unmapped").await;
     assert_eq!(unmapped.as_array().map_or(0, Vec::len), 0, "{unmapped}");
     let mappings = app.api_json(&s.growth, "/api/v1/ad-mappings").await;
-    assert_eq!(mappings.as_array().unwrap().len(), 180, "every ad mapped");
+    assert_eq!(mappings.as_array().unwrap().len(), 210, "every ad mapped");
 
     // The factorial analysis recovers the effects.
     let r = app.api_json(&s.growth, &format!("/api/v1/experiments/{exp_id}")).await;
@@ -542,6 +575,16 @@ async fn a_grid_is_reviewed_exported_imported_and_analysed_factorially() {
         assert!(se < 0.05, "{e}: se {se}");
         est
     };
+    // The placement's ads count in its cell's arm.
+    let heat: Vec<&Value> = g["heatmap"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["cells"].as_array().unwrap())
+        .collect();
+    let ads_of =
+        |levels: Value| heat.iter().find(|c| c["levels"] == levels).unwrap()["ads"].clone();
+    assert_eq!((ads_of(json!([1, 0])), ads_of(json!([0, 0]))), (json!(60), json!(30)));
     let mains = g["main_effects"].as_array().unwrap();
     let inter = g["interactions"].as_array().unwrap();
     assert_eq!((mains.len(), inter.len()), (3, 2));

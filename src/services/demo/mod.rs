@@ -1,11 +1,12 @@
 //! The demo workspace `make run` shows a new user: a real master photo, variants made by the real
 //! engine (erase, recolor, composite, and a chained edit), approved, an experiment over them, and
 //! three weeks of generated Meta-style performance (six ads per arm, each with its own lasting CTR)
-//! imported through the real importer.
+//! imported through the real importer; then a 2×2 modular grid of two of those edits, its cells
+//! approved, and three more weeks of performance over them with an experiment (`grid`).
 //!
 //! Seeding is idempotent: it does nothing when the database has masters. Every master and import it
 //! makes is marked in `demo_records`, so that `demo --reset` (`services::demo_reset`) removes
-//! exactly those.
+//! exactly those; the grid, its cells and both experiments go with the master.
 
 use std::sync::Arc;
 
@@ -27,14 +28,19 @@ use crate::services::{
 };
 use crate::services::{review, variants};
 
+mod grid;
 mod masks;
 mod performance;
 #[cfg(test)]
 mod tests;
 
 use crate::db::jobs::JobStatus;
+pub use grid::{
+    BRICK_WALL_LIFT, DEMO_GRID_IMPORT_FILENAME, DEMO_GRID_NAME, GRID_ADS_PER_CELL,
+    SPOON_REMOVED_LIFT, TOGETHER_LIFT, planted_cell_effect, planted_log_effects,
+};
 use masks::{background_mask, saucer_mask, spoon_mask};
-use performance::{ADS_PER_ARM, ad_id, generated_meta_csv};
+use performance::{ADS_PER_ARM, Arm, Campaign, ad_id, generated_meta_csv, import_csv};
 
 /// Name of the demo master (only a label: the demo is recognised by its `demo_records`).
 pub const DEMO_MASTER_NAME: &str = "Demo: espresso hero";
@@ -77,6 +83,12 @@ pub enum DemoError {
     /// The experiment could not be made.
     #[error("demo experiment: {0}")]
     Experiment(#[from] experiments::ExperimentError),
+    /// The grid could not be made or reviewed.
+    #[error("demo grid: {0}")]
+    Grid(#[from] crate::services::grids::GridError),
+    /// The grid's bulk review left cells as they were; the message lists them with the reason.
+    #[error("demo grid review skipped cells: {0}")]
+    GridReview(String),
     /// A mask could not be encoded.
     #[error("demo mask: {0}")]
     Image(#[from] image::ImageError),
@@ -104,7 +116,11 @@ pub struct DemoSummary {
     pub variant_ids: Vec<i32>,
     /// The experiment.
     pub experiment_id: i32,
-    /// Performance rows imported.
+    /// The 2×2 grid of `spoon` × `background`.
+    pub grid_id: i32,
+    /// The experiment over the grid's cells.
+    pub grid_experiment_id: i32,
+    /// Performance rows imported, both files.
     pub rows: usize,
 }
 
@@ -118,9 +134,14 @@ struct DemoEdit {
     parent: Option<usize>,
     mask: fn(&RgbImage) -> Result<GrayImage, imaging::SelectError>,
     reference: Option<&'static [u8]>,
-    /// Relative CTR effect the generated data gives this arm's ad.
+    /// Relative CTR effect the generated data give this arm's ad.
     ctr_effect: f64,
 }
+
+/// Indices into [`EDITS`] of the grid's levels: direct edits of the master whose grown, feathered
+/// regions are disjoint (the spoon on the saucer, the backdrop in the top-left corner).
+const SPOON_EDIT: usize = 0;
+const BRICK_EDIT: usize = 2;
 
 const EDITS: [DemoEdit; 4] = [
     DemoEdit {
@@ -131,7 +152,7 @@ const EDITS: [DemoEdit; 4] = [
         parent: None,
         mask: spoon_mask,
         reference: None,
-        ctr_effect: 0.02,
+        ctr_effect: SPOON_REMOVED_LIFT,
     },
     DemoEdit {
         variable: "saucer",
@@ -151,7 +172,7 @@ const EDITS: [DemoEdit; 4] = [
         parent: None,
         mask: background_mask,
         reference: Some(PLATE_PHOTO),
-        ctr_effect: -0.06,
+        ctr_effect: BRICK_WALL_LIFT,
     },
     DemoEdit {
         variable: "spoon",
@@ -161,7 +182,8 @@ const EDITS: [DemoEdit; 4] = [
         parent: Some(1),
         mask: spoon_mask,
         reference: None,
-        ctr_effect: 0.16,
+        // The green saucer's lift, then the spoon's on top of it.
+        ctr_effect: (1.0 + 0.14) * (1.0 + SPOON_REMOVED_LIFT) - 1.0,
     },
 ];
 
@@ -270,26 +292,23 @@ pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, 
             .collect()
     })?;
     let start = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap_or_default();
-    let csv = generated_meta_csv(start, &codes);
-    let parsed =
-        import_service::parse(csv.as_bytes(), &analytics::import::ImportOptions::default())?;
-    let rows = parsed.rows.len();
-    let sha256 = crate::blobs::BlobId::of(csv.as_bytes()).to_string();
-    pool.run(|c| {
-        let stored = import_service::store(
-            c,
-            &parsed,
-            &import_service::StoreMeta {
-                sha256: sha256.clone(),
-                filename: DEMO_IMPORT_FILENAME.into(),
-                user_id: Some(admin),
-                workspace: ws,
-            },
-            &|_, _| {},
-        )?;
-        demo_records::mark(c, DemoRecordKind::Import, stored.import.id)?;
-        Ok::<_, DemoError>(())
-    })?;
+    let control = Arm { name: "Espresso hero - control".into(), ctr_effect: 0.0 };
+    let arms: Vec<Arm> = std::iter::once(control)
+        .chain(codes.iter().zip(EDITS.iter()).map(|(code, e)| Arm {
+            name: format!("Espresso hero - {} = {} [{code}]", e.variable, e.value),
+            ctr_effect: e.ctr_effect,
+        }))
+        .collect();
+    let campaign = Campaign {
+        name: "Spring refresh",
+        id: "120200000000000001",
+        first_arm: 0,
+        seed: 0x5eed_1234,
+        ads_per_arm: ADS_PER_ARM,
+        start,
+    };
+    let csv = generated_meta_csv(&campaign, &arms);
+    let mut rows = import_csv(ctx, ws, admin, &csv, DEMO_IMPORT_FILENAME)?;
     for k in 0..ADS_PER_ARM {
         pool.run(|c| {
             ad_mapping::map_manually(
@@ -328,7 +347,20 @@ pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, 
     };
     let experiment =
         pool.run(|c| experiments::create_experiment(c, ws, spec).map_err(DemoError::from))?;
-    Ok(DemoSummary { master_id: master.id, variant_ids, experiment_id: experiment.id, rows })
+    // The grid runs in the three weeks after, so its studies join the first experiment's on the
+    // leaderboard rather than reusing its days.
+    let grid_start = start.checked_add_days(Days::new(DAYS)).unwrap_or(start);
+    let levels = (variant_ids[SPOON_EDIT], variant_ids[BRICK_EDIT]);
+    let grid = grid::seed_grid(ctx, (ws, admin), master.id, levels, grid_start)?;
+    rows += grid.rows;
+    Ok(DemoSummary {
+        master_id: master.id,
+        variant_ids,
+        experiment_id: experiment.id,
+        grid_id: grid.grid_id,
+        grid_experiment_id: grid.experiment_id,
+        rows,
+    })
 }
 
 fn wait_for_job(

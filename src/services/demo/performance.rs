@@ -1,49 +1,71 @@
-//! The demo's generated Meta export: ads with lasting differences, shared day shocks, daily noise.
+//! The demo's generated Meta exports (ads with lasting differences, shared day shocks, daily noise),
+//! imported through the real importer.
 
 use std::fmt::Write as _;
 
 use chrono::{Days, NaiveDate};
 
-use super::{DAYS, EDITS};
+use super::{DAYS, DemoError};
+use crate::db::demo_records::{self, DemoRecordKind};
+use crate::db::workspaces::WorkspaceId;
+use crate::jobs::WorkerContext;
+use crate::services::imports as import_service;
 
-/// Ads per arm: enough for the ad-clustered analysis to hold α (the A/A grid's threshold is 4).
+/// Ads per arm of the first experiment: enough for the ad-clustered analysis to hold α (the A/A
+/// grid's threshold is 4).
 pub(super) const ADS_PER_ARM: usize = 6;
 
-/// The platform ID of ad `k` of arm `arm` (arm 0 is the control).
+/// The platform ID of ad `k` of arm `arm` (arm 0 is the first campaign's control).
 pub(super) fn ad_id(arm: usize, k: usize) -> String {
     format!("1202100000{arm:02}{k:06}")
 }
 
-/// A Meta "Export table data" CSV with a daily breakdown: six control ads and six ads per variant
-/// (named with its code, so the importer maps them). Like real ads, each ad keeps its own CTR for its
-/// whole life (lognormal, CV 5 %) and its own volume, days shock every ad alike, and daily CTR wobbles.
-pub(super) fn generated_meta_csv(start: NaiveDate, codes: &[String]) -> String {
-    let mut rng = SplitMix(0x5eed_1234);
+/// One arm of a generated campaign.
+pub(super) struct Arm {
+    /// Its ads' name: `{name} #k` (each name carries the arm's code, or none for a control the
+    /// demo maps by hand).
+    pub name: String,
+    /// Relative CTR effect the data give the arm.
+    pub ctr_effect: f64,
+}
+
+/// One generated campaign: one export file.
+pub(super) struct Campaign<'a> {
+    pub name: &'a str,
+    pub id: &'a str,
+    /// The arm number of its first arm in [`ad_id`], so that campaigns never share an ad.
+    pub first_arm: usize,
+    /// The generator's seed: the data are the same on every machine.
+    pub seed: u64,
+    pub ads_per_arm: usize,
+    pub start: NaiveDate,
+}
+
+/// A Meta "Export table data" CSV with a daily breakdown: the campaign's ads per arm over [`DAYS`]
+/// days. Like real ads, each ad keeps its own CTR for its whole life (lognormal, CV 5 %) and its own
+/// volume, days shock every ad alike, and daily CTR wobbles.
+pub(super) fn generated_meta_csv(campaign: &Campaign<'_>, arms: &[Arm]) -> String {
+    let mut rng = SplitMix(campaign.seed);
     let mut out = String::from(
         "\u{feff}Day,Campaign name,Campaign ID,Ad set name,Ad set ID,Ad name,Ad ID,Impressions,Link clicks,\
          Amount spent (USD),Purchases,Purchases conversion value\n",
     );
     // (name, id, arm effect × the ad's own lasting CTR factor, the ad's volume factor)
     let mut ads: Vec<(String, String, f64, f64)> = Vec::new();
-    let arms = std::iter::once(("control".to_string(), None, 0.0)).chain(
-        codes.iter().zip(EDITS.iter()).map(|(code, e)| {
-            (format!("{} = {}", e.variable, e.value), Some(code.clone()), e.ctr_effect)
-        }),
-    );
-    for (arm, (label, code, effect)) in arms.enumerate() {
+    for (i, arm) in arms.iter().enumerate() {
         // Each arm gets the same budget (the planned split), shared unevenly by its ads.
-        let volumes: Vec<f64> = (0..ADS_PER_ARM).map(|_| (0.4 * rng.normal()).exp()).collect();
-        let mean_volume = volumes.iter().sum::<f64>() / ADS_PER_ARM as f64;
+        let n = campaign.ads_per_arm;
+        let volumes: Vec<f64> = (0..n).map(|_| (0.4 * rng.normal()).exp()).collect();
+        let mean_volume = volumes.iter().sum::<f64>() / n as f64;
         for (k, volume) in volumes.iter().enumerate() {
             let own_ctr = (0.05 * rng.normal() - 0.00125).exp();
             let own_volume = volume / mean_volume;
-            let name = match &code {
-                Some(code) => format!("Espresso hero - {label} #{} [{code}]", k + 1),
-                None => format!("Espresso hero - {label} #{}", k + 1),
-            };
-            ads.push((name, ad_id(arm, k), (1.0 + effect) * own_ctr, own_volume));
+            let name = format!("{} #{}", arm.name, k + 1);
+            let id = ad_id(campaign.first_arm + i, k);
+            ads.push((name, id, (1.0 + arm.ctr_effect) * own_ctr, own_volume));
         }
     }
+    let (campaign_name, campaign_id, start) = (campaign.name, campaign.id, campaign.start);
     for day in 0..DAYS {
         let date = start.checked_add_days(Days::new(day)).unwrap_or(start);
         let day_factor = 0.85 + 0.3 * rng.next_f64();
@@ -56,12 +78,42 @@ pub(super) fn generated_meta_csv(start: NaiveDate, codes: &[String]) -> String {
             let revenue = purchases as f64 * (36.0 + 8.0 * rng.next_f64());
             let _ = writeln!(
                 out,
-                "{date},Spring refresh,120200000000000001,Broad US,120201000000000001,\"{name}\",{id},\
+                "{date},{campaign_name},{campaign_id},Broad US,120201000000000001,\"{name}\",{id},\
                  {impressions},{clicks},{spend:.2},{purchases},{revenue:.2}"
             );
         }
     }
     out
+}
+
+/// Imports a generated export through the real importer and marks it as the demo's; returns its
+/// rows.
+pub(super) fn import_csv(
+    ctx: &WorkerContext,
+    ws: WorkspaceId,
+    admin: i32,
+    csv: &str,
+    filename: &str,
+) -> Result<usize, DemoError> {
+    let parsed =
+        import_service::parse(csv.as_bytes(), &analytics::import::ImportOptions::default())?;
+    let sha256 = crate::blobs::BlobId::of(csv.as_bytes()).to_string();
+    ctx.pool.run(|c| {
+        let stored = import_service::store(
+            c,
+            &parsed,
+            &import_service::StoreMeta {
+                sha256: sha256.clone(),
+                filename: filename.into(),
+                user_id: Some(admin),
+                workspace: ws,
+            },
+            &|_, _| {},
+        )?;
+        demo_records::mark(c, DemoRecordKind::Import, stored.import.id)?;
+        Ok::<_, DemoError>(())
+    })?;
+    Ok(parsed.rows.len())
 }
 
 /// A tiny deterministic generator, so the demo data are the same on every machine.
@@ -91,10 +143,20 @@ mod tests {
     use crate::services::demo::DAYS;
 
     #[test]
-    fn generated_csv_parses_with_exact_rows() {
-        let codes: Vec<String> =
-            ["LM-AAAA", "LM-BBBB", "LM-CCCC", "LM-DDDD"].iter().map(|s| s.to_string()).collect();
-        let csv = generated_meta_csv(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(), &codes);
+    fn generated_csv_parses_with_exact_rows_and_codes() {
+        let arms: Vec<Arm> = ["", "LM-AAAA", "LM-BBBB", "LM-CCCC", "LM-DDDD-916"]
+            .iter()
+            .map(|code| Arm { name: format!("Espresso hero [{code}]"), ctr_effect: 0.1 })
+            .collect();
+        let campaign = Campaign {
+            name: "Spring refresh",
+            id: "120200000000000001",
+            first_arm: 5,
+            seed: 1,
+            ads_per_arm: ADS_PER_ARM,
+            start: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+        };
+        let csv = generated_meta_csv(&campaign, &arms);
         let parsed =
             analytics::import::parse(csv.as_bytes(), &analytics::import::ImportOptions::default())
                 .unwrap();
@@ -104,5 +166,7 @@ mod tests {
             parsed.summary.currency.as_ref().map(|c| c.as_str().to_string()),
             Some("USD".to_string())
         );
+        assert!(csv.contains(&ad_id(9, ADS_PER_ARM - 1)) && !csv.contains(&ad_id(4, 0)));
+        assert!(csv.contains("[LM-DDDD-916] #6"));
     }
 }

@@ -55,3 +55,41 @@ fn the_demo_erase_takes_its_colour_from_the_surroundings_not_the_spoon() {
         "the fill's chroma {fill_c:.1} is not the surroundings' {around_c:.1} (spoon {spoon_c:.1})"
     );
 }
+
+/// The grid's levels must touch disjoint regions once grown and feathered as their renders were.
+#[test]
+fn the_grid_levels_regions_are_disjoint_after_grow_and_feather() {
+    use crate::services::variants::{Operation, Params};
+
+    use super::{BRICK_EDIT, EDITS, SPOON_EDIT};
+
+    let photo = load_image(MASTER_PHOTO, &DecodeLimits::default()).unwrap();
+    let region = |i: usize| {
+        let e = &EDITS[i];
+        let (op, p) = (Operation::parse(e.operation).unwrap(), Params::parse(e.params).unwrap());
+        prepare_alpha(&(e.mask)(&photo).unwrap(), p.grow_for(op), p.feather_for(op)).unwrap()
+    };
+    let (spoon, brick) = (region(SPOON_EDIT), region(BRICK_EDIT));
+    assert_eq!((EDITS[SPOON_EDIT].variable, EDITS[BRICK_EDIT].variable), ("spoon", "background"));
+    assert!(EDITS[SPOON_EDIT].parent.is_none() && EDITS[BRICK_EDIT].parent.is_none());
+    let area = |a: &GrayImage| a.pixels().filter(|p| p[0] > 0).count();
+    assert!(area(&spoon) > 1000 && area(&brick) > 1000, "both regions are real");
+    assert!(::imaging::overlap(&spoon, &brick).is_none(), "the grid would refuse these levels");
+}
+
+/// The planted grid effects, as the factorial model reads them: main effects averaged over the
+/// other variable, an interaction as the difference of differences.
+#[test]
+fn planted_grid_effects_are_the_models_main_effects() {
+    use super::{SPOON_REMOVED_LIFT, TOGETHER_LIFT, planted_cell_effect, planted_log_effects};
+
+    let log = |l: [usize; 2]| planted_cell_effect(&l).ln_1p();
+    let spoon = ((log([1, 0]) - log([0, 0])) + (log([1, 1]) - log([0, 1]))) / 2.0;
+    let brick = ((log([0, 1]) - log([0, 0])) + (log([1, 1]) - log([1, 0]))) / 2.0;
+    let together = log([1, 1]) - log([1, 0]) - log([0, 1]) + log([0, 0]);
+    let (mains, interaction) = planted_log_effects();
+    assert!((spoon - mains[0]).abs() < 1e-12 && (brick - mains[1]).abs() < 1e-12);
+    assert!((together - interaction).abs() < 1e-12);
+    assert!((planted_cell_effect(&[1, 0]) - SPOON_REMOVED_LIFT).abs() < 1e-12);
+    assert!(TOGETHER_LIFT.abs() < 0.05, "a small interaction");
+}

@@ -1,7 +1,9 @@
-//! The bulk export for ad upload: one zip with every approved cell's image and a CSV in the layout of
-//! Meta's bulk import, whose ad names start with the cell's liftmask code. The platform keeps the ad
-//! name in its performance export, and the importer maps any ad whose name carries a code to that
-//! variant (`analytics::import::variant_code`), so the results map back with no manual mapping.
+//! The bulk export for ad upload: one zip with every approved cell's image, and its approved format
+//! siblings' (placements), and a CSV in the layout of Meta's bulk import whose ad names start with the
+//! liftmask code. The platform keeps the ad name in its performance export, and the importer maps any
+//! ad whose name carries a code to that variant (`analytics::import::variant_code`; a placement's
+//! suffixed code `LM-7F3K-916` to its source cell's arm), so the results map back with no manual
+//! mapping.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -42,7 +44,7 @@ pub struct BulkExport {
     pub filename: String,
     /// The zip.
     pub bytes: Vec<u8>,
-    /// Ads (approved cells) in it.
+    /// Ads in it: approved cells and their approved placements.
     pub ads: usize,
 }
 
@@ -51,7 +53,8 @@ pub fn ad_name(code: &str, grid_name: &str, label: &str) -> String {
     format!("{code} | {grid_name} | {label}")
 }
 
-/// Builds the export of grid `grid_id` of workspace `ws`: every approved cell.
+/// Builds the export of grid `grid_id` of workspace `ws`: every approved cell, each followed by its
+/// approved, rendered format siblings.
 pub fn bulk_export(
     conn: &mut DbConn<'_>,
     blobs: &Arc<dyn BlobStore>,
@@ -74,38 +77,50 @@ pub fn bulk_export(
     let io_err = |e: std::io::Error| GridError::Invalid(format!("writing the zip: {e}"));
     // PNGs are already compressed; storing them keeps the export fast.
     let stored = FileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let mut ads = 0;
     for cell in &approved {
         let variant = crate::db::variants::find(conn, cell.variant_id)?;
-        let sha = variant
-            .result_sha
-            .ok_or_else(|| GridError::Invalid(format!("cell {} has no image", cell.code)))?;
-        let image = blobs.get(&BlobId::parse(&sha)?)?;
-        let file = format!("{}.png", cell.code);
-        zip.start_file(file.as_str(), stored).map_err(zip_err)?;
-        zip.write_all(&image).map_err(io_err)?;
-        let name = ad_name(&cell.code, &grid.name, &cell.label);
-        csv.write_record([
-            grid.name.as_str(),
-            "PAUSED",
-            "Outcome Traffic",
-            grid.name.as_str(),
-            "PAUSED",
-            name.as_str(),
-            "PAUSED",
-            file.as_str(),
-            "",
-            "",
-            "",
-            "",
-        ])
-        .map_err(csv_err)?;
+        // A placement is its own ad (its own picture and name) in the cell's arm.
+        let placements = crate::db::variants::formats_of(conn, grid.master_id, Some(variant.id))?
+            .into_iter()
+            .filter(|f| f.status == VariantStatus::Approved);
+        for v in std::iter::once(variant).chain(placements) {
+            let sha = v
+                .result_sha
+                .ok_or_else(|| GridError::Invalid(format!("{} has no image", v.code)))?;
+            let image = blobs.get(&BlobId::parse(&sha)?)?;
+            let file = format!("{}.png", v.code);
+            zip.start_file(file.as_str(), stored).map_err(zip_err)?;
+            zip.write_all(&image).map_err(io_err)?;
+            let label = match &v.format {
+                Some(aspect) => format!("{} · {aspect}", cell.label),
+                None => cell.label.clone(),
+            };
+            let name = ad_name(&v.code, &grid.name, &label);
+            csv.write_record([
+                grid.name.as_str(),
+                "PAUSED",
+                "Outcome Traffic",
+                grid.name.as_str(),
+                "PAUSED",
+                name.as_str(),
+                "PAUSED",
+                file.as_str(),
+                "",
+                "",
+                "",
+                "",
+            ])
+            .map_err(csv_err)?;
+            ads += 1;
+        }
     }
     let table =
         csv.into_inner().map_err(|e| GridError::Invalid(format!("writing the CSV: {e}")))?;
     zip.start_file(CSV_NAME, FileOptions::default()).map_err(zip_err)?;
     zip.write_all(&table).map_err(io_err)?;
     let bytes = zip.finish().map_err(zip_err)?.into_inner();
-    Ok(BulkExport { filename: format!("grid-{grid_id}-export.zip"), bytes, ads: approved.len() })
+    Ok(BulkExport { filename: format!("grid-{grid_id}-export.zip"), bytes, ads })
 }
 
 #[cfg(test)]
@@ -116,5 +131,7 @@ mod tests {
     fn ad_names_carry_the_code_the_importer_reads() {
         let name = ad_name("LM-7F3K", "hiker grid", "sky: snow · jacket: as in the master");
         assert_eq!(analytics::import::variant_code(&name), Some("LM-7F3K"));
+        let placement = ad_name("LM-7F3K-916", "hiker grid", "sky: snow · 9:16");
+        assert_eq!(analytics::import::variant_code(&placement), Some("LM-7F3K"));
     }
 }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 pub use create::{GRID_OPERATION, create};
 pub use experiment::prepare_experiment;
-pub use export::{BulkExport, bulk_export};
+pub use export::{BulkExport, ad_name, bulk_export};
 pub use factorial::{
     FactorialView, MainEffectEvidence, factorial_for_experiment, leaderboard_evidence,
 };
