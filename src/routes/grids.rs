@@ -14,10 +14,11 @@ use crate::web::{Page, redirect, render};
 /// The master whose grids are listed.
 #[derive(Debug, Deserialize)]
 pub struct IndexQuery {
-    master_id: i32,
+    master_id: Option<i32>,
 }
 
-/// `GET /grids?master_id=`: the master's grids and the form for a new one.
+/// `GET /grids?master_id=`: the master's grids and the form for a new one. A grid belongs to a
+/// master, so without one the user is sent to pick it.
 pub async fn index(
     req: HttpRequest,
     user: CurrentUser,
@@ -25,7 +26,10 @@ pub async fn index(
     query: crate::web::Input<web::Query<IndexQuery>>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let (master_id, ws) = (crate::web::input(query)?.master_id, user.workspace);
+    let Some(master_id) = crate::web::input(query)?.master_id else {
+        return Ok(redirect("/masters"));
+    };
+    let ws = user.workspace;
     let page = state.db(move |c| grids::index(c, ws, master_id).map_err(AppError::from)).await?;
     render(&req, Some(&user), Page::new("grids/index.html").with("page", &page))
 }

@@ -230,7 +230,11 @@ async fn cells_are_exact_compositions_and_overlapping_levels_are_refused() {
         assert_eq!(res.status().as_u16(), 200, "{which}");
     }
 
-    // The pages: the creation form composes a grid, and refuses overlapping levels with the reason.
+    // The pages: a grid needs a master, so the bare list sends the user to pick one; the
+    // creation form composes a grid, and refuses overlapping levels with the reason.
+    let bare = app.get("/grids").await;
+    assert_eq!(bare.status().as_u16(), 303);
+    assert_eq!(bare.headers()["location"], "/masters");
     let form_page = app.get_html(&format!("/grids?master_id={}", s.master)).await;
     assert!(form_page.contains(&format!("jacket:{}", s.jacket_green.id)));
     let master_id = s.master.to_string();
