@@ -20,9 +20,7 @@ use crate::state::AppState;
 pub struct CurrentUser {
     /// User id.
     pub id: i32,
-    /// E-mail.
     pub email: String,
-    /// Role.
     pub role: Role,
     /// The workspace every lookup of this request is scoped to.
     #[serde(skip)]

@@ -29,7 +29,6 @@ pub struct AdMapping {
 pub struct NewAdMapping<'a> {
     pub platform: &'a str,
     pub ad_id: &'a str,
-    /// Master.
     pub master_id: i32,
     /// Variant, or `None` for the master.
     pub variant_id: Option<i32>,

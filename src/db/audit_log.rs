@@ -17,7 +17,6 @@ pub struct AuditEntry {
     pub action: String,
     /// What it acted on, e.g. `variant:12`.
     pub subject: String,
-    /// Free text.
     pub detail: String,
     pub created_at: chrono::NaiveDateTime,
 }

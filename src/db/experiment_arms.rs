@@ -11,7 +11,6 @@ use crate::db_run;
 #[diesel(table_name = experiment_arms)]
 pub struct ExperimentArm {
     pub id: i32,
-    /// The experiment.
     pub experiment_id: i32,
     /// The variant shown in this arm; `None` is the master itself.
     pub variant_id: Option<i32>,
@@ -26,7 +25,6 @@ pub struct ExperimentArm {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = experiment_arms)]
 pub struct NewExperimentArm<'a> {
-    /// The experiment.
     pub experiment_id: i32,
     /// The variant, or `None` for the master.
     pub variant_id: Option<i32>,

@@ -30,9 +30,7 @@ pub struct Experiment {
     pub variance_model: String,
     /// `holm`, `bh` or `none`.
     pub correction: String,
-    /// Significance level.
     pub alpha: f64,
-    /// Who created it.
     pub created_by: Option<i32>,
     /// When it was created.
     pub created_at: NaiveDateTime,
@@ -46,20 +44,15 @@ pub struct Experiment {
 pub struct NewExperiment<'a> {
     pub master_id: i32,
     pub name: &'a str,
-    /// First day.
     pub start_date: NaiveDate,
     /// Last day, if any.
     pub end_date: Option<NaiveDate>,
-    /// Primary metric name.
     pub primary_metric: &'a str,
     /// Comma-separated guardrails.
     pub guardrail_metrics: &'a str,
     pub method: &'a str,
-    /// Variance model name.
     pub variance_model: &'a str,
-    /// Correction name.
     pub correction: &'a str,
-    /// Significance level.
     pub alpha: f64,
     pub created_by: Option<i32>,
     pub created_at: NaiveDateTime,

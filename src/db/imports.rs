@@ -44,20 +44,15 @@ pub struct NewImport<'a> {
     /// sha256 of the bytes.
     pub sha256: &'a str,
     pub platform: &'a str,
-    /// File name.
     pub filename: &'a str,
-    /// Data rows.
     pub row_count: i32,
-    /// Distinct ads.
     pub ad_count: i32,
     /// New rows (may be set later with [`set_counts`]).
     pub inserted_count: i32,
-    /// Replaced rows.
     pub updated_count: i32,
     pub currency: Option<&'a str>,
     pub date_min: Option<chrono::NaiveDate>,
     pub date_max: Option<chrono::NaiveDate>,
-    /// Importing user.
     pub user_id: Option<i32>,
     /// Time of the import.
     pub created_at: chrono::NaiveDateTime,
@@ -89,13 +84,9 @@ pub fn set_counts(
 #[derive(Debug, AsChangeset)]
 #[diesel(table_name = imports, treat_none_as_null = true)]
 pub struct ImportFacts<'a> {
-    /// Data rows.
     pub row_count: i32,
-    /// Distinct ads.
     pub ad_count: i32,
-    /// New rows.
     pub inserted_count: i32,
-    /// Replaced rows.
     pub updated_count: i32,
     pub currency: Option<&'a str>,
     pub date_min: Option<chrono::NaiveDate>,

@@ -96,7 +96,6 @@ pub struct Job {
     pub status: String,
     /// 0..1.
     pub progress: f64,
-    /// Last error message.
     pub error: Option<String>,
     /// How many times a worker claimed it.
     pub attempts: i32,
@@ -104,9 +103,7 @@ pub struct Job {
     pub claimed_by: Option<String>,
     /// Last sign of life from that worker.
     pub heartbeat_at: Option<chrono::NaiveDateTime>,
-    /// Enqueue time.
     pub created_at: chrono::NaiveDateTime,
-    /// Last change.
     pub updated_at: chrono::NaiveDateTime,
     /// Claims that ended with the worker process dying (abort, kill, lost heartbeat).
     pub crashes: i32,

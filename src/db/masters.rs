@@ -12,7 +12,6 @@ use crate::db_run;
 #[diesel(table_name = masters)]
 pub struct Master {
     pub id: i32,
-    /// Owning workspace.
     pub workspace_id: i32,
     pub name: String,
     /// Generator or source of the image (free text).
@@ -28,7 +27,6 @@ pub struct Master {
     /// Height in pixels.
     pub height: i32,
     pub created_by: Option<i32>,
-    /// Upload time.
     pub created_at: chrono::NaiveDateTime,
 }
 
@@ -36,22 +34,17 @@ pub struct Master {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = masters)]
 pub struct NewMaster<'a> {
-    /// Owning workspace.
     pub workspace_id: i32,
     pub name: &'a str,
-    /// Generator or source.
     pub source_model: &'a str,
     pub source_prompt: &'a str,
-    /// Image blob.
     pub image_sha: &'a str,
-    /// Thumbnail blob.
     pub thumb_sha: &'a str,
     /// Width in pixels.
     pub width: i32,
     /// Height in pixels.
     pub height: i32,
     pub created_by: Option<i32>,
-    /// Upload time.
     pub created_at: chrono::NaiveDateTime,
 }
 

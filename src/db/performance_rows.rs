@@ -17,7 +17,6 @@ use crate::db_run;
 pub struct NewPerformanceRow {
     /// The ad's key in `ads`.
     pub ad_key: i32,
-    /// Day.
     pub date: chrono::NaiveDate,
     /// Impressions (null cells stored as 0).
     pub impressions: i64,
@@ -256,7 +255,6 @@ pub struct UnmappedAd {
     pub ad_id: String,
     /// The ad name of the latest import.
     pub ad_name: Option<String>,
-    /// Ad-day rows stored.
     pub rows: i64,
     /// Impressions over all rows.
     pub impressions: i64,

@@ -13,15 +13,12 @@ use crate::db_run;
 #[derive(Debug, Clone, Queryable, serde::Serialize)]
 pub struct VariantInfo {
     pub id: i32,
-    /// Its master.
     pub master_id: i32,
     /// Parent variant; `None` when the parent is the master.
     pub parent_variant_id: Option<i32>,
-    /// Short code.
     pub code: String,
     /// The one variable the edit changes.
     pub variable: String,
-    /// Its new value.
     pub value: String,
     /// Review status (`approved` is needed to be an arm).
     pub status: super::variants::VariantStatus,
@@ -71,7 +68,6 @@ pub fn masters_list(
 pub struct MappedAd {
     /// The variant; `None` is the master.
     pub variant_id: Option<i32>,
-    /// Ad platform.
     pub platform: String,
     /// The platform's ad id.
     pub ad_id: String,
@@ -90,7 +86,6 @@ pub fn mapped_ads(conn: &mut DbConn<'_>, master_id: i32) -> QueryResult<Vec<Mapp
 /// Money is in account currency units (spend converted from micros).
 #[derive(Debug, Clone, Copy, Default, QueryableByName, serde::Serialize)]
 pub struct ArmDay {
-    /// The arm.
     #[diesel(sql_type = Integer)]
     pub arm_id: i32,
     /// The day.
@@ -192,7 +187,6 @@ pub fn arm_days(
 /// just before the window (to turn later running sums into window sums). Money is in account currency.
 #[derive(Debug, Clone, Copy, Default, QueryableByName, serde::Serialize)]
 pub struct ArmAdWindow {
-    /// The arm.
     #[diesel(sql_type = Integer)]
     pub arm_id: i32,
     /// The ad (`ads.id`).
@@ -251,10 +245,8 @@ pub struct AdRunning {
     /// Running clicks.
     #[diesel(sql_type = Double)]
     pub clk: f64,
-    /// Running spend.
     #[diesel(sql_type = Double)]
     pub spend: f64,
-    /// Running conversions.
     #[diesel(sql_type = Double)]
     pub conv: f64,
     /// Running revenue.

@@ -11,11 +11,8 @@ use crate::db_run;
 pub struct ReviewEntry {
     pub id: i32,
     pub variant_id: i32,
-    /// Status before.
     pub from_status: String,
-    /// Status after.
     pub to_status: String,
-    /// Reviewer's comment.
     pub comment: String,
     pub created_at: chrono::NaiveDateTime,
     /// Who (absent if the user was deleted).

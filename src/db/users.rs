@@ -34,7 +34,6 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     /// argon2 PHC string.
     pub password_hash: &'a str,
-    /// Role name.
     pub role: &'a str,
     pub created_at: chrono::NaiveDateTime,
     pub workspace_id: i32,

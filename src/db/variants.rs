@@ -83,7 +83,6 @@ pub struct Variant {
     pub code: String,
     /// The one variable this variant changes.
     pub variable: String,
-    /// Its new value.
     pub value: String,
     /// `erase`, `fill`, `recolor`, `composite`, `import` or `erase+composite`.
     pub operation: String,
@@ -135,22 +134,17 @@ pub struct Variant {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = variants)]
 pub struct NewVariant<'a> {
-    /// Root master.
     pub master_id: i32,
     /// Parent variant, if any.
     pub parent_variant_id: Option<i32>,
     /// Unique code.
     pub code: &'a str,
-    /// Variable.
     pub variable: &'a str,
     pub value: &'a str,
-    /// Operation name.
     pub operation: &'a str,
     /// Parameters (JSON).
     pub params: &'a str,
-    /// Mask blob.
     pub mask_sha: &'a str,
-    /// Reference blob.
     pub reference_sha: Option<&'a str>,
     pub created_by: Option<i32>,
     pub created_at: chrono::NaiveDateTime,
@@ -160,7 +154,6 @@ pub struct NewVariant<'a> {
 #[derive(Debug, Clone, AsChangeset)]
 #[diesel(table_name = variants)]
 pub struct AuditUpdate {
-    /// Result blob.
     pub result_sha: Option<String>,
     /// Pixels changed outside the mask.
     pub changed_outside_mask_px: Option<i64>,
@@ -170,9 +163,7 @@ pub struct AuditUpdate {
     pub mask_fraction: Option<f64>,
     /// ΔE2000 (recolor, grade match).
     pub delta_e: Option<f64>,
-    /// Controlled verdict.
     pub controlled: Option<bool>,
-    /// Verdict text.
     pub audit_note: Option<String>,
     /// L* correlation (recolor).
     pub lightness_corr: Option<f64>,

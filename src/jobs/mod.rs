@@ -55,9 +55,7 @@ impl From<diesel::result::Error> for WorkerError {
 /// What a worker needs: the database, blobs and settings.
 #[derive(Clone)]
 pub struct WorkerContext {
-    /// Database pool.
     pub pool: DbPool,
-    /// Blob store.
     pub blobs: Arc<dyn BlobStore>,
     /// Settings (engine, audit tolerances, retry policy).
     pub settings: Arc<Settings>,

@@ -34,7 +34,6 @@ const HEALTHY_RUN: Duration = Duration::from_secs(60);
 pub enum Report {
     /// It claimed a job and runs it now.
     Claimed {
-        /// The job.
         job_id: i32,
         /// Its kind, which sets its time limit.
         kind: JobKind,

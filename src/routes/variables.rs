@@ -14,7 +14,6 @@ use crate::web::{Page, render};
 /// The metric selector (default CTR).
 #[derive(Debug, Deserialize)]
 pub struct MetricQuery {
-    /// Metric name.
     pub metric: Option<String>,
 }
 

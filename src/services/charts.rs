@@ -30,7 +30,6 @@ impl ChartError {
 pub struct LiftPoint {
     /// The day, data up to and including it.
     pub day: NaiveDate,
-    /// Lift.
     pub lift: f64,
     /// Lower interval bound.
     pub ci_low: f64,
@@ -41,7 +40,6 @@ pub struct LiftPoint {
 /// One treatment arm's cumulative lift against the control.
 #[derive(Debug, Clone, Serialize)]
 pub struct LiftSeries {
-    /// The arm's label.
     pub label: String,
     /// Interval points at the chart days (ad-clustered intervals need per-ad sums, read per chart day).
     pub points: Vec<LiftPoint>,

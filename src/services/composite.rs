@@ -24,13 +24,9 @@ pub enum CompositeError {
         "the reference image is {width}x{height} px: covering the mask's {box_width}x{box_height} px box would enlarge it {scale:.0}x, and at most {MAX_UPSCALE}x is allowed; upload a reference of at least {min_width}x{min_height} px"
     )]
     TooSmall {
-        /// Reference width.
         width: u32,
-        /// Reference height.
         height: u32,
-        /// Mask box width.
         box_width: u32,
-        /// Mask box height.
         box_height: u32,
         /// The enlargement covering would need.
         scale: f64,

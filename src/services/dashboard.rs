@@ -11,19 +11,15 @@ use crate::db_run;
 /// Counts shown on the dashboard.
 #[derive(Debug, Default, serde::Serialize)]
 pub struct Overview {
-    /// Masters uploaded.
     pub masters: i64,
-    /// Variants made.
     pub variants: i64,
     /// Variants waiting for a creative director.
     pub in_review: i64,
-    /// Approved variants.
     pub approved: i64,
     /// Imported CSV files.
     pub imports: i64,
     /// Daily performance rows stored.
     pub performance_rows: i64,
-    /// Experiments.
     pub experiments: i64,
     /// The newest audit entries.
     pub recent: Vec<audit_log::AuditEntry>,

@@ -49,7 +49,6 @@ pub fn render(
 /// One line of a grade's description on the variant page.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Adjustment {
-    /// What is adjusted.
     pub name: &'static str,
     /// By how much, in the units of the control.
     pub amount: String,

@@ -13,7 +13,6 @@ use crate::services::imports;
 /// Timings of one run.
 #[derive(Debug, Clone)]
 pub struct ImportBench {
-    /// Rows generated.
     pub rows: usize,
     /// Size of the generated file.
     pub bytes: usize,

@@ -39,7 +39,6 @@ pub struct ImportJob {
     pub sha256: String,
     /// The uploaded file's name.
     pub filename: String,
-    /// The importing user.
     pub user_id: Option<i32>,
     /// Platform choice (`auto` detects).
     pub platform: String,
@@ -83,13 +82,10 @@ pub fn options(
 /// What an import job leaves in `jobs.outcome` when it is done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImportOutcome {
-    /// The recorded import.
     pub import_id: i32,
     /// Rows in the file.
     pub rows: i32,
-    /// New rows.
     pub inserted: i32,
-    /// Replaced rows.
     pub updated: i32,
 }
 
@@ -110,20 +106,14 @@ pub enum ImportProgress {
     },
     /// Finished.
     Done {
-        /// The recorded import.
         import_id: i32,
         /// Rows in the file.
         rows: i32,
-        /// New rows.
         inserted: i32,
-        /// Replaced rows.
         updated: i32,
     },
     /// Rejected or failed; nothing was written.
-    Failed {
-        /// Why.
-        error: String,
-    },
+    Failed { error: String },
 }
 
 /// Validates the choices and enqueues the import into workspace `ws`; returns the job id.

@@ -96,7 +96,6 @@ impl RenderJob {
 /// A rendered variant, ready to be written with its job's completion.
 #[derive(Debug, Clone)]
 pub struct Rendered {
-    /// Columns to write.
     pub update: AuditUpdate,
     /// The audit behind them.
     pub audit: Audit,

@@ -43,7 +43,6 @@ impl From<diesel::result::Error> for MasterError {
 pub struct MasterInput {
     /// Display name (1–120 characters).
     pub name: String,
-    /// Generator or source.
     pub source_model: String,
     pub source_prompt: String,
     /// The uploaded bytes (PNG, JPEG or WebP).
@@ -125,7 +124,6 @@ pub const MAX_TREE_DEPTH: usize = 64;
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Lineage {
     pub master: Master,
-    /// Declared variables.
     pub variables: Vec<String>,
     /// Variants made directly from the master, each with its descendants; grid cells are in `grids`.
     pub tree: Vec<TreeNode>,

@@ -53,11 +53,8 @@ impl Picture {
 /// Blob ids of the derived pictures of one render.
 #[derive(Debug, Clone)]
 pub struct DerivedPictures {
-    /// Diff heatmap.
     pub diff: BlobId,
-    /// Leak map.
     pub leak: BlobId,
-    /// Mask overlay.
     pub overlay: BlobId,
 }
 

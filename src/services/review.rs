@@ -71,7 +71,6 @@ impl Decision {
 pub struct Queue {
     /// Variants in review, oldest first.
     pub waiting: Vec<Variant>,
-    /// Drafts, oldest first.
     pub drafts: Vec<Variant>,
 }
 

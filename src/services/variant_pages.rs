@@ -21,7 +21,6 @@ use crate::services::variants::{ParentRef, VariantError};
 /// What the mask editor starts from.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Editor {
-    /// The root master.
     pub master: Master,
     /// The parent variant, when the parent is not the master.
     pub parent_variant: Option<Variant>,
@@ -53,7 +52,6 @@ pub fn editor(
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct VariantPage {
     pub variant: Variant,
-    /// Its root master.
     pub master: Master,
     /// Its render job.
     pub job: Option<Job>,

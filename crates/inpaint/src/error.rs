@@ -58,7 +58,6 @@ pub enum InpaintError {
     ModelLoad {
         /// The model path as given.
         path: PathBuf,
-        /// libtorch's reason.
         #[source]
         source: tch::TchError,
     },
@@ -81,9 +80,7 @@ pub enum InpaintError {
     /// The image is larger than the configured decode limits.
     #[error("image is {width}x{height} ({pixels} pixels), above the limit of {max_pixels} pixels")]
     TooLarge {
-        /// Declared width.
         width: u32,
-        /// Declared height.
         height: u32,
         /// width × height.
         pixels: u64,
@@ -104,7 +101,6 @@ pub enum InpaintError {
     /// libtorch raised inside a tensor operation (for example CUDA out of memory).
     #[error("the {backend} backend failed inside libtorch: {message}")]
     Backend {
-        /// Backend name.
         backend: &'static str,
         /// The panic message tch produced.
         message: String,

@@ -73,7 +73,6 @@ pub struct InpaintOutcome {
     pub alpha: GrayImage,
     /// The crop the backend worked on (mask bounding box plus context).
     pub window: CropWindow,
-    /// The backend's name.
     pub backend: String,
 }
 

@@ -29,7 +29,6 @@ use crate::services::grids;
 pub struct Study {
     pub variable: String,
     pub value: String,
-    /// The experiment.
     pub experiment_id: i32,
     pub experiment_name: String,
     /// The treatment arm's label (lineage and code).
@@ -75,7 +74,6 @@ pub struct VariableEffect {
     pub variable: String,
     /// The value (`snow`).
     pub value: String,
-    /// The metric pooled.
     pub metric: AdMetric,
     /// How many experiments contributed.
     pub experiments: usize,
@@ -85,7 +83,6 @@ pub struct VariableEffect {
     pub pooled: PooledEffect,
     /// The bound the ranking uses: the interval's lower end (upper for costs).
     pub rank_bound: f64,
-    /// The pooled studies.
     pub studies: Vec<Study>,
     /// True-parent studies left out because they reuse creative-days already pooled.
     pub set_aside: Vec<Study>,

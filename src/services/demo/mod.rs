@@ -114,7 +114,6 @@ pub struct DemoSummary {
     pub master_id: i32,
     /// The variants, in creation order.
     pub variant_ids: Vec<i32>,
-    /// The experiment.
     pub experiment_id: i32,
     /// The 2×2 grid of `spoon` × `background`.
     pub grid_id: i32,

@@ -136,9 +136,7 @@ pub fn effective_model(metric: AdMetric, model: VarianceModel, min_ads: u64) -> 
 /// One arm-versus-arm test.
 #[derive(Debug, Clone, Copy)]
 pub struct Compared {
-    /// Reference arm summary.
     pub reference: MetricSummary,
-    /// Treatment arm summary.
     pub treatment: MetricSummary,
     /// Lift, interval, p or chance to win.
     pub inference: Inference,

@@ -36,7 +36,6 @@ pub struct NewExperimentSpec {
     /// Last day counted, if any.
     #[serde(default)]
     pub end_date: Option<NaiveDate>,
-    /// Primary metric name.
     pub primary_metric: String,
     /// Guardrail metric names.
     #[serde(default)]
@@ -68,7 +67,6 @@ pub struct NewExperimentSpec {
     /// every approved cell is one (see `grids::prepare_experiment`).
     #[serde(default)]
     pub grid_id: Option<i32>,
-    /// Who creates it.
     #[serde(default)]
     pub created_by: Option<i32>,
 }

@@ -21,9 +21,7 @@ use crate::services::{attribution, charts};
 /// Everything [`analyse`] reads, loaded by [`super::results`].
 #[derive(Debug, Clone)]
 pub struct ResultsData {
-    /// The experiment.
     pub experiment: Experiment,
-    /// Its master's name.
     pub master_name: String,
     /// Its arms, control first.
     pub arms: Vec<ExperimentArm>,

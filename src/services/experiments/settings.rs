@@ -88,11 +88,8 @@ pub fn correction_label(name: &str) -> &'static str {
 /// The statistical settings of one experiment.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
-    /// Method.
     pub method: MethodName,
-    /// Variance model.
     pub variance: VarianceModel,
-    /// Correction, if any.
     pub correction: Option<Correction>,
     /// α.
     pub alpha: f64,

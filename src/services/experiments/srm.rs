@@ -15,7 +15,6 @@ const BUDGET_TOLERANCE: f64 = 0.25;
 /// One arm's planned weight and what it delivered.
 #[derive(Debug, Clone)]
 pub struct SrmInput {
-    /// The arm's label.
     pub label: String,
     /// Planned weight (any positive scale).
     pub weight: f64,

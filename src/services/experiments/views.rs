@@ -20,7 +20,6 @@ pub struct ArmView {
     pub ads: Vec<String>,
     /// Mapped ads with data in the window: the units of the default variance model.
     pub ads_with_data: u64,
-    /// Totals.
     pub impressions: f64,
     /// Σ clicks.
     pub clicks: f64,
@@ -44,15 +43,11 @@ pub struct ArmView {
 /// One treatment-versus-reference comparison on one metric.
 #[derive(Debug, Clone, Serialize)]
 pub struct ComparisonView {
-    /// The treatment arm.
     pub arm_id: i32,
     /// Treatment label (lineage path and code).
     pub arm_label: String,
-    /// Reference arm.
     pub reference_id: i32,
-    /// Reference label.
     pub reference_label: String,
-    /// The metric.
     pub metric: AdMetric,
     /// Variance model used (the ad-day one when an arm has a single ad).
     pub variance: VarianceModel,
@@ -66,9 +61,7 @@ pub struct ComparisonView {
     pub replication: Replication,
     /// Why the result must be read with care, when it must.
     pub caveat: Option<String>,
-    /// Treatment value.
     pub value: f64,
-    /// Reference value.
     pub reference_value: f64,
     /// Lift, interval, p or chance to win (p corrected when a correction applies).
     pub inference: Inference,
@@ -97,7 +90,6 @@ pub enum SrmBasis {
 /// One arm in the sample-ratio check.
 #[derive(Debug, Clone, Serialize)]
 pub struct SrmArm {
-    /// The arm's label.
     pub label: String,
     /// Ads with data in the window.
     pub ads: u64,
@@ -114,15 +106,12 @@ pub struct SrmArm {
 /// The sample-ratio check against what was planned.
 #[derive(Debug, Clone, Serialize)]
 pub struct SrmView {
-    /// What was checked.
     pub basis: SrmBasis,
     /// χ² of ads per arm against the planned split.
     pub chi_square: f64,
-    /// Its p-value.
     pub p_value: f64,
     /// Whether p < the SRM threshold: the arms do not have the ads that were planned.
     pub mismatch: bool,
-    /// The threshold used.
     pub threshold: f64,
     /// Each arm's planned and observed numbers.
     pub arms: Vec<SrmArm>,
@@ -130,7 +119,6 @@ pub struct SrmView {
     pub budget_note: Option<String>,
     /// χ² of impressions against the planned split: advisory only, see `impressions_reason`.
     pub impressions_chi_square: f64,
-    /// Its p-value, advisory.
     pub impressions_p_value: f64,
     /// Why impressions cannot raise the alarm.
     pub impressions_reason: String,
@@ -143,9 +131,7 @@ pub struct AttributionView {
     pub edit: String,
     pub variable: String,
     pub value: String,
-    /// The variant's code.
     pub code: String,
-    /// The reference's label.
     pub parent: String,
     /// Whether the reference is the true parent (false: the parent is not an arm, so the control; such
     /// a lift mixes the edit with its ancestors' edits and is not pooled as the edit's own effect).
@@ -157,13 +143,9 @@ pub struct AttributionView {
 /// Everything the results page, the API and the CSV exports show.
 #[derive(Debug, Clone, Serialize)]
 pub struct ExperimentResults {
-    /// The experiment.
     pub experiment: Experiment,
-    /// The master's name.
     pub master_name: String,
-    /// Primary metric.
     pub primary_metric: AdMetric,
-    /// Guardrails.
     pub guardrails: Vec<AdMetric>,
     /// Arms, control first.
     pub arms: Vec<ArmView>,

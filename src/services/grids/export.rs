@@ -42,7 +42,6 @@ pub const CSV_NAME: &str = "meta_bulk_import.csv";
 pub struct BulkExport {
     /// `grid-<id>-export.zip`.
     pub filename: String,
-    /// The zip.
     pub bytes: Vec<u8>,
     /// Ads in it: approved cells and their approved placements.
     pub ads: usize,

@@ -40,7 +40,6 @@ pub struct EffectRow {
 /// A cell of the heatmap.
 #[derive(Debug, Clone, Serialize)]
 pub struct HeatCell {
-    /// Level per variable.
     pub levels: Vec<usize>,
     pub label: String,
     pub code: Option<String>,
@@ -294,7 +293,6 @@ pub fn factorial_for_experiment(
 pub struct MainEffectEvidence {
     pub variable: String,
     pub value: String,
-    /// The level's edit.
     pub level_variant_id: i32,
     /// The experiment's control arm (the baseline cell, or `None` for the master): the creative whose
     /// days the estimate shares with other experiments.

@@ -20,7 +20,6 @@ pub struct Matrix<T> {
     pub row_title: String,
     /// The variables across the top.
     pub column_title: String,
-    /// Column headers.
     pub columns: Vec<String>,
     pub rows: Vec<MatrixRow<T>>,
 }

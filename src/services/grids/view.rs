@@ -33,7 +33,6 @@ pub struct VariableView {
 /// One cell: its levels, its variant and audit.
 #[derive(Debug, Clone, Serialize)]
 pub struct CellView {
-    /// Level per variable.
     pub levels: Vec<usize>,
     /// `background: city · jacket: as in the master`.
     pub label: String,
@@ -46,7 +45,6 @@ pub struct CellView {
     /// Pixels outside the union of its levels' masks that differ from the master.
     pub changed_outside_mask_px: Option<i64>,
     pub audit_note: Option<String>,
-    /// Its picture.
     pub image_url: String,
     /// Its fitted lift over the baseline cell in the grid's latest experiment, once it has data.
     pub lift: Option<f64>,

@@ -20,12 +20,9 @@ use crate::services::recolor::HexColor;
 /// What the create form carries.
 #[derive(Debug, Clone)]
 pub struct VariantInput {
-    /// The parent node.
     pub parent: ParentRef,
-    /// Variable name.
     pub variable: String,
     pub value: String,
-    /// Operation name.
     pub operation: String,
     /// Params JSON text.
     pub params: String,
@@ -39,7 +36,6 @@ pub struct VariantInput {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Created {
     pub variant: Variant,
-    /// The render job.
     pub job_id: i32,
     /// The earlier variant with the same parent, variable and value, if any.
     pub duplicate_of: Option<i32>,
@@ -49,7 +45,6 @@ pub struct Created {
 
 /// The parent's pixels and where they come from.
 pub struct ParentImage {
-    /// Root master id.
     pub master_id: i32,
     /// Parent variant id, if the parent is a variant.
     pub parent_variant_id: Option<i32>,

@@ -28,7 +28,6 @@ pub struct Confounding {
 /// A proposed fraction of a full factorial.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FractionPlan {
-    /// Levels per factor.
     pub levels: Vec<usize>,
     /// Cells in the full grid.
     pub full_size: usize,

@@ -61,10 +61,7 @@ pub enum ImportError {
     Empty,
     /// The bytes are not text in a supported encoding.
     #[error("unsupported encoding: {reason}")]
-    Encoding {
-        /// What was wrong.
-        reason: String,
-    },
+    Encoding { reason: String },
     /// The upload could not be read.
     #[error("reading the file: {0}")]
     Read(#[source] std::io::Error),
@@ -93,7 +90,6 @@ pub enum ImportError {
     #[error("line {line}: column {column:?} mapped to {field} is not in the header")]
     MappedColumnNotFound {
         line: usize,
-        /// The canonical field.
         field: Field,
         /// The column name the user gave.
         column: String,
@@ -110,7 +106,6 @@ pub enum ImportError {
         column: String,
         /// The currency seen first.
         expected: String,
-        /// The conflicting one.
         found: String,
     },
     /// The CSV structure itself is broken (e.g. a record with more fields than the header).
@@ -118,7 +113,6 @@ pub enum ImportError {
     Csv {
         /// The line of the first malformed record when it could be located.
         line: Option<usize>,
-        /// The reader's error.
         #[source]
         source: PolarsError,
     },

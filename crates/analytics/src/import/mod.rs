@@ -94,7 +94,6 @@ pub struct ParsedImport {
     pub platform: Platform,
     /// Encoding the bytes were decoded from.
     pub encoding: Encoding,
-    /// Field separator used.
     pub delimiter: Delimiter,
     /// Decimal mark used for numbers.
     pub decimal: DecimalSeparator,

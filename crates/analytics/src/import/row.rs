@@ -124,7 +124,6 @@ pub struct RowValues {
     pub date: NaiveDate,
     pub impressions: Option<i64>,
     pub clicks: Option<i64>,
-    /// All clicks.
     pub clicks_all: Option<i64>,
     /// Amount spent, exact.
     pub spend: Option<Money>,

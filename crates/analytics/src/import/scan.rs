@@ -30,7 +30,6 @@ use super::{AdRef, ImportOptions};
 /// Rows of the file handed to the sink of [`scan`] while it is read, in file order.
 #[derive(Debug, Clone, Copy)]
 pub struct Batch<'a> {
-    /// The file's platform.
     pub platform: Platform,
     /// Valid rows; each one's `ad` indexes `ads`.
     pub rows: &'a [RowValues],
@@ -47,7 +46,6 @@ pub struct Scanned {
     pub platform: Platform,
     /// Encoding the bytes were decoded from.
     pub encoding: Encoding,
-    /// Field separator used.
     pub delimiter: Delimiter,
     /// Decimal mark used for numbers.
     pub decimal: DecimalSeparator,

@@ -131,7 +131,6 @@ pub struct HeaderInfo {
     pub line: usize,
     /// Byte offset of the header in the decoded text.
     pub offset: usize,
-    /// The field separator.
     pub delimiter: Delimiter,
     /// Header names as written (untrimmed).
     pub names: Vec<String>,

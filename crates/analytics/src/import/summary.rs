@@ -38,7 +38,6 @@ pub struct ResultCount {
 /// only for files that have Meta's `Result indicator` column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImportSummary {
-    /// Source platform.
     pub platform: Platform,
     /// Data rows (totals rows excluded).
     pub rows: usize,

@@ -61,7 +61,6 @@ pub struct AaScenario {
 /// Measured false-positive rates of the frequentist CTR test in one scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct AaRates {
-    /// The scenario.
     pub scenario: AaScenario,
     /// Experiments that produced a usable test under every model.
     pub experiments: usize,
@@ -83,9 +82,7 @@ pub struct AaGridConfig {
     pub alpha: f64,
     /// RNG seed; scenario i uses seed + i, so rates are reproducible.
     pub seed: u64,
-    /// The simulated world.
     pub world: AaWorld,
-    /// The cells.
     pub scenarios: Vec<AaScenario>,
 }
 

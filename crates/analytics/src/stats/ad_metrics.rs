@@ -14,9 +14,7 @@ use super::summary::{MetricSummary, ProportionStats, RatioStats};
 pub struct AdDay {
     /// The platform's ad ID.
     pub ad_id: String,
-    /// The reporting day.
     pub date: NaiveDate,
-    /// Impressions served.
     pub impressions: u64,
     /// Clicks (link clicks where the platform separates them).
     pub clicks: u64,

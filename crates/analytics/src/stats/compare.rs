@@ -93,9 +93,7 @@ pub struct CompareRequest {
     /// Optional proper Gaussian prior on the lift for the Bayesian method (an extension of STATS.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prior: Option<GaussianPrior>,
-    /// Arm a.
     pub control: ArmInput,
-    /// Arm b.
     pub treatment: ArmInput,
 }
 

@@ -24,7 +24,6 @@ pub enum StatsError {
     /// The chosen variance model does not exist for this metric.
     #[error("variance model {model} does not apply to metric {metric}")]
     UnsupportedVariance {
-        /// The metric's name.
         metric: &'static str,
         /// The variance model's name.
         model: &'static str,

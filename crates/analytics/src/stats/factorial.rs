@@ -31,9 +31,7 @@ pub struct FactorialCell<'a> {
 /// An estimated effect on the log scale and as a relative lift.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Effect {
-    /// What it estimates.
     pub term: Term,
-    /// The log ratio.
     pub log_effect: f64,
     /// Its standard error.
     pub se: f64,
@@ -52,7 +50,6 @@ pub struct Effect {
 /// A cell of the full grid with its fitted lift over the all-master cell.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CellFit {
-    /// Level per variable.
     pub levels: Vec<usize>,
     /// Whether the cell was run (a fraction leaves some out; theirs is the model's prediction).
     pub observed: bool,
@@ -69,7 +66,6 @@ pub struct CellFit {
 /// The best run combination and an interval that accounts for having picked it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BestCombination {
-    /// Level per variable.
     pub levels: Vec<usize>,
     /// Its lift over the all-master cell, with a Bonferroni-adjusted interval.
     pub effect: Effect,

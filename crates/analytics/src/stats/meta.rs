@@ -65,7 +65,6 @@ pub enum PoolingModel {
 pub struct PooledEffect {
     /// Number of pooled experiments.
     pub k: usize,
-    /// Pooled log lift.
     pub log_lift: f64,
     /// Its standard error.
     pub se: f64,

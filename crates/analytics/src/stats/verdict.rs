@@ -53,19 +53,15 @@ impl ArmTest {
 /// The full result of one arm-versus-arm comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ArmComparison {
-    /// The compared metric.
     pub metric: AdMetric,
     /// The variance model that was used.
     pub variance: VarianceModel,
-    /// Control arm summary.
     pub control: MetricSummary,
-    /// Treatment arm summary.
     pub treatment: MetricSummary,
     /// Lift, interval and p-value or chance to win (P(metric rises)).
     pub inference: Inference,
     /// Bayesian only: P(treatment is better), i.e. P(metric falls) for costs.
     pub chance_to_be_better: Option<f64>,
-    /// The verdict.
     pub verdict: Verdict,
 }
 
