@@ -276,6 +276,14 @@ async fn the_demo_grid_has_exact_cells_a_factorial_result_and_pages_with_data() 
     assert!(html.contains(&format!("Grid #{}: 4 cells", s.grid_id)));
     let roots = count(&doc, "#lineage > li > ul > li:not(.tree-grid)");
     assert_eq!(roots, 3, "the master's three direct edits, not its grid cells, are its children");
+    // The spoon erase's 1:1 placement: approved, exact, and shown beside its edit in the tree.
+    let placement = app.api_json(&token, &format!("/api/v1/variants/{}", s.placement_id)).await;
+    assert_eq!((&placement["format"], &placement["status"]), (&json("1:1"), &json("approved")));
+    assert_eq!(placement["format_of"], json(s.variant_ids[0]));
+    let image = app.api_image(&token, &format!("/api/v1/variants/{}/image", s.placement_id)).await;
+    assert_eq!(image.dimensions(), (1080, 1080));
+    let badge = format!(".tree-formats a[href=\"/variants/{}\"] .badge-format", s.placement_id);
+    assert_eq!(count(&doc, badge.as_str()), 1, "the placement's badge in the lineage");
 
     // `demo --reset` removes the grid, its experiment and both imports with the master, and seeds
     // them again: the same rows and the same estimates.

@@ -31,6 +31,7 @@ use crate::services::{review, variants};
 mod grid;
 mod masks;
 mod performance;
+mod placement;
 #[cfg(test)]
 mod tests;
 
@@ -83,6 +84,9 @@ pub enum DemoError {
     /// The experiment could not be made.
     #[error("demo experiment: {0}")]
     Experiment(#[from] experiments::ExperimentError),
+    /// The placement could not be made.
+    #[error("demo placement: {0}")]
+    Format(#[from] crate::services::formats::FormatError),
     /// The grid could not be made or reviewed.
     #[error("demo grid: {0}")]
     Grid(#[from] crate::services::grids::GridError),
@@ -119,6 +123,8 @@ pub struct DemoSummary {
     pub grid_id: i32,
     /// The experiment over the grid's cells.
     pub grid_experiment_id: i32,
+    /// The 1:1 crop of the spoon erase, so the lineage shows a placement.
+    pub placement_id: i32,
     /// Performance rows imported, both files.
     pub rows: usize,
 }
@@ -263,25 +269,8 @@ pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, 
         // Render with the real engine, the same code the workers run (in-process workers may
         // pick the job up first; then this waits for them).
         wait_for_job(ctx, engine, created.job_id, created.variant.id)?;
-        let rendered = pool
-            .run(|c| crate::db::variants::find(c, created.variant.id).map_err(DemoError::from))?;
-        // The demo has one admin who both makes and approves its variants: a one-person team,
-        // so four eyes is waived here whatever `review.allow_self_approval` says.
-        let one_person = crate::config::ReviewSettings { allow_self_approval: true };
-        pool.run(|c| {
-            review::submit(c, ws, rendered.id, admin, "Demo: ready for review.")?;
-            review::decide(
-                c,
-                ws,
-                rendered.id,
-                admin,
-                review::Decision::Approve,
-                "Demo: approved for testing.",
-                &one_person,
-            )
-            .map_err(DemoError::from)
-        })?;
-        variant_ids.push(rendered.id);
+        pool.run(|c| approve_as_demo(c, ws, created.variant.id, admin))?;
+        variant_ids.push(created.variant.id);
     }
 
     let codes: Vec<String> = pool.run(|c| {
@@ -352,14 +341,39 @@ pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, 
     let levels = (variant_ids[SPOON_EDIT], variant_ids[BRICK_EDIT]);
     let grid = grid::seed_grid(ctx, (ws, admin), master.id, levels, grid_start)?;
     rows += grid.rows;
+    let placement_id =
+        placement::seed_placement(ctx, engine, (ws, admin), variant_ids[SPOON_EDIT])?;
     Ok(DemoSummary {
         master_id: master.id,
         variant_ids,
         experiment_id: experiment.id,
         grid_id: grid.grid_id,
         grid_experiment_id: grid.experiment_id,
+        placement_id,
         rows,
     })
+}
+
+/// Submits and approves variant `id`. The demo has one admin who both makes and approves: a
+/// one-person team, so four eyes is waived here whatever `review.allow_self_approval` says.
+fn approve_as_demo(
+    c: &mut crate::db::DbConn<'_>,
+    ws: WorkspaceId,
+    id: i32,
+    admin: i32,
+) -> Result<(), DemoError> {
+    let one_person = crate::config::ReviewSettings { allow_self_approval: true };
+    review::submit(c, ws, id, admin, "Demo: ready for review.")?;
+    review::decide(
+        c,
+        ws,
+        id,
+        admin,
+        review::Decision::Approve,
+        "Demo: approved for testing.",
+        &one_person,
+    )?;
+    Ok(())
 }
 
 fn wait_for_job(
