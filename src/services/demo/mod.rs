@@ -22,7 +22,7 @@ use crate::db::schema::{masters, users};
 use crate::db::workspaces::WorkspaceId;
 use crate::db::{DbError, DbPool};
 use crate::db_run;
-use crate::jobs::{WorkerContext, WorkerError, process_one};
+use crate::jobs::{WorkerContext, WorkerError};
 use crate::services::{
     ad_mapping, experiments, imports as import_service, masters as master_service,
 };
@@ -32,16 +32,17 @@ mod grid;
 mod masks;
 mod performance;
 mod placement;
+mod review_flow;
 #[cfg(test)]
 mod tests;
 
-use crate::db::jobs::JobStatus;
 pub use grid::{
     BRICK_WALL_LIFT, DEMO_GRID_IMPORT_FILENAME, DEMO_GRID_NAME, GRID_ADS_PER_CELL,
     SPOON_REMOVED_LIFT, TOGETHER_LIFT, planted_cell_effect, planted_log_effects,
 };
 use masks::{background_mask, saucer_mask, spoon_mask};
 use performance::{ADS_PER_ARM, Arm, Campaign, ad_id, generated_meta_csv, import_csv};
+use review_flow::{approve_as_demo, wait_for_job};
 
 /// Name of the demo master (only a label: the demo is recognised by its `demo_records`).
 pub const DEMO_MASTER_NAME: &str = "Demo: espresso hero";
@@ -352,52 +353,4 @@ pub fn seed(ctx: &WorkerContext, engine: &dyn Inpainter) -> Result<DemoSummary, 
         placement_id,
         rows,
     })
-}
-
-/// Submits and approves variant `id`. The demo has one admin who both makes and approves: a
-/// one-person team, so four eyes is waived here whatever `review.allow_self_approval` says.
-fn approve_as_demo(
-    c: &mut crate::db::DbConn<'_>,
-    ws: WorkspaceId,
-    id: i32,
-    admin: i32,
-) -> Result<(), DemoError> {
-    let one_person = crate::config::ReviewSettings { allow_self_approval: true };
-    review::submit(c, ws, id, admin, "Demo: ready for review.")?;
-    review::decide(
-        c,
-        ws,
-        id,
-        admin,
-        review::Decision::Approve,
-        "Demo: approved for testing.",
-        &one_person,
-    )?;
-    Ok(())
-}
-
-fn wait_for_job(
-    ctx: &WorkerContext,
-    engine: &dyn Inpainter,
-    job_id: i32,
-    variant_id: i32,
-) -> Result<(), DemoError> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
-    loop {
-        let job = ctx.pool.run(|c| crate::db::jobs::find(c, job_id).map_err(DemoError::from))?;
-        match JobStatus::parse(&job.status) {
-            Some(JobStatus::Done) => return Ok(()),
-            Some(JobStatus::Failed) => {
-                return Err(DemoError::NotRendered(variant_id, job.error.unwrap_or_default()));
-            }
-            _ if std::time::Instant::now() > deadline => {
-                return Err(DemoError::NotRendered(variant_id, "timed out".into()));
-            }
-            _ => {
-                if process_one(ctx, engine, "demo-seed")?.is_none() {
-                    std::thread::sleep(std::time::Duration::from_millis(100));
-                }
-            }
-        }
-    }
 }

@@ -3,7 +3,8 @@
 
 use inpaint::Inpainter;
 
-use super::{DemoError, approve_as_demo, wait_for_job};
+use super::DemoError;
+use super::review_flow::{approve_as_demo, wait_for_job};
 use crate::db::workspaces::WorkspaceId;
 use crate::jobs::WorkerContext;
 use crate::services::formats::{self, FormatRequest, FormatSource};
