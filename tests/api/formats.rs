@@ -58,6 +58,29 @@ async fn approved_recolor(
     id
 }
 
+/// A running app, a Growth maker's and a creative director's tokens, a master cut from a
+/// fixture photo, and an approved navy recolor of one box on it.
+struct Recolored {
+    app: TestApp,
+    maker: String,
+    director: String,
+    master: i64,
+    id: i64,
+}
+
+async fn recolored(
+    (photo_name, name): (&str, &str),
+    (w, h): (u32, u32),
+    edit: (u32, u32, u32, u32),
+) -> Recolored {
+    let app = spawn_app().await;
+    let maker = app.api_user(Role::Growth);
+    let director = app.api_user(Role::CreativeDirector);
+    let master = app.api_master(&maker, png_bytes(&photo(photo_name, w, h)), name).await;
+    let id = approved_recolor(&app, (&maker, &director), master, (w, h), edit, "navy").await;
+    Recolored { app, maker, director, master, id }
+}
+
 async fn post_format(app: &TestApp, token: &str, path: &str, body: Value) -> reqwest::Response {
     app.client.post(app.url(path)).bearer_auth(token).json(&body).send().await.unwrap()
 }
@@ -76,13 +99,10 @@ fn stored_image(
 
 #[actix_web::test]
 async fn every_placement_from_one_approved_variant_at_its_exact_size_and_crops_keep_the_edit() {
-    let app = spawn_app().await;
-    let maker = app.api_user(Role::Growth);
-    let director = app.api_user(Role::CreativeDirector);
     let (w, h) = (240, 160);
-    let master = app.api_master(&maker, png_bytes(&photo("coffee.png", w, h)), "Coffee").await;
     let edit = (150, 60, 40, 40);
-    let id = approved_recolor(&app, (&maker, &director), master, (w, h), edit, "navy").await;
+    let Recolored { app, maker, director, master, id } =
+        recolored(("coffee.png", "Coffee"), (w, h), edit).await;
     let source = app.api_json(&maker, &format!("/api/v1/variants/{id}")).await;
     let code = source["code"].as_str().unwrap().to_owned();
     let result = stored_image(&app, id, |v| v.result_sha.clone());
@@ -217,14 +237,9 @@ async fn every_placement_from_one_approved_variant_at_its_exact_size_and_crops_k
 
 #[actix_web::test]
 async fn an_outpaint_keeps_every_source_pixel_bit_identical_in_its_source_rect() {
-    let app = spawn_app().await;
-    let maker = app.api_user(Role::Growth);
-    let director = app.api_user(Role::CreativeDirector);
     let (w, h) = (96, 64);
-    let master =
-        app.api_master(&maker, png_bytes(&photo("astronaut.png", w, h)), "Astronaut").await;
-    let id =
-        approved_recolor(&app, (&maker, &director), master, (w, h), (30, 30, 20, 20), "navy").await;
+    let Recolored { app, maker, master, id, .. } =
+        recolored(("astronaut.png", "Astronaut"), (w, h), (30, 30, 20, 20)).await;
     let res = post_format(
         &app,
         &maker,
@@ -287,13 +302,9 @@ async fn an_outpaint_keeps_every_source_pixel_bit_identical_in_its_source_rect()
 
 #[actix_web::test]
 async fn the_importer_maps_placement_suffixed_codes_to_the_source_arm() {
-    let app = spawn_app().await;
-    let maker = app.api_user(Role::Growth);
-    let director = app.api_user(Role::CreativeDirector);
     let (w, h) = (96, 64);
-    let master = app.api_master(&maker, png_bytes(&photo("coffee.png", w, h)), "Coffee").await;
-    let id =
-        approved_recolor(&app, (&maker, &director), master, (w, h), (40, 20, 20, 20), "navy").await;
+    let Recolored { app, maker, master, id, .. } =
+        recolored(("coffee.png", "Coffee"), (w, h), (40, 20, 20, 20)).await;
     let res = post_format(
         &app,
         &maker,
@@ -529,13 +540,9 @@ async fn priming_warns_on_a_pasted_patch_in_the_api_the_pages_and_the_pack() {
 
 #[actix_web::test]
 async fn the_formats_grid_makes_several_placements_at_once_and_the_tree_shows_them() {
-    let app = spawn_app().await;
-    let maker = app.api_user(Role::Growth);
-    let director = app.api_user(Role::CreativeDirector);
     let (w, h) = (160, 120);
-    let master = app.api_master(&maker, png_bytes(&photo("chelsea.png", w, h)), "Cat").await;
-    let id =
-        approved_recolor(&app, (&maker, &director), master, (w, h), (60, 40, 30, 30), "navy").await;
+    let Recolored { app, maker, master, id, .. } =
+        recolored(("chelsea.png", "Cat"), (w, h), (60, 40, 30, 30)).await;
     app.login_as(Role::Growth).await;
     let page = app.get_html(&format!("/variants/{id}")).await;
     assert!(page.contains(r#"id="formats-form""#), "an approved variant offers its placements");
@@ -578,13 +585,9 @@ async fn the_formats_grid_makes_several_placements_at_once_and_the_tree_shows_th
 
 #[actix_web::test]
 async fn in_a_real_browser_a_dragged_subject_box_reaches_the_formats_grid() {
-    let app = spawn_app().await;
-    let maker = app.api_user(Role::Growth);
-    let director = app.api_user(Role::CreativeDirector);
     let (w, h) = (240, 160);
-    let master = app.api_master(&maker, png_bytes(&photo("coffee.png", w, h)), "Coffee").await;
     let edit = (150, 60, 40, 40);
-    let id = approved_recolor(&app, (&maker, &director), master, (w, h), edit, "navy").await;
+    let Recolored { app, id, .. } = recolored(("coffee.png", "Coffee"), (w, h), edit).await;
     let driver = crate::browser::Driver::start().await;
     let base = app.address.clone();
     driver.login(&base, "api-growth@example.com").await;
@@ -663,13 +666,9 @@ fn close(got: &Value, want: f64) -> bool {
 
 #[actix_web::test]
 async fn results_split_by_the_placement_in_the_ad_names() {
-    let app = spawn_app().await;
-    let maker = app.api_user(Role::Growth);
-    let director = app.api_user(Role::CreativeDirector);
     let (w, h) = (96, 64);
-    let master = app.api_master(&maker, png_bytes(&photo("coffee.png", w, h)), "Coffee").await;
-    let id =
-        approved_recolor(&app, (&maker, &director), master, (w, h), (40, 20, 20, 20), "navy").await;
+    let Recolored { app, maker, master, id, .. } =
+        recolored(("coffee.png", "Coffee"), (w, h), (40, 20, 20, 20)).await;
     let code = |path: String, aspect: &'static str| {
         let (app, maker) = (&app, &maker);
         async move {
@@ -807,13 +806,9 @@ async fn results_split_by_the_placement_in_the_ad_names() {
 
 #[actix_web::test]
 async fn results_without_format_siblings_have_no_format_split() {
-    let app = spawn_app().await;
-    let maker = app.api_user(Role::Growth);
-    let director = app.api_user(Role::CreativeDirector);
     let (w, h) = (96, 64);
-    let master = app.api_master(&maker, png_bytes(&photo("coffee.png", w, h)), "Coffee").await;
-    let id =
-        approved_recolor(&app, (&maker, &director), master, (w, h), (40, 20, 20, 20), "navy").await;
+    let Recolored { app, maker, master, id, .. } =
+        recolored(("coffee.png", "Coffee"), (w, h), (40, 20, 20, 20)).await;
     let code = app.api_json(&maker, &format!("/api/v1/variants/{id}")).await["code"]
         .as_str()
         .unwrap()
