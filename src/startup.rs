@@ -18,7 +18,7 @@ use crate::auth::rate_limit::LoginLimiter;
 use crate::blobs::{BlobStore, LocalBlobStore};
 use crate::config::Settings;
 use crate::db::DbPool;
-use crate::state::AppState;
+use crate::state::{AppState, Context};
 
 /// Errors that stop the application from starting.
 #[derive(Debug, thiserror::Error)]
@@ -73,9 +73,7 @@ impl Application {
                 settings.login_attempts_per_minute,
                 settings.login_attempts_per_account_per_minute,
             ),
-            settings: Arc::new(settings),
-            pool,
-            blobs,
+            ctx: Context { settings: Arc::new(settings), pool, blobs },
             templates,
         });
         let server = build_server(listener, state.clone(), key)?;

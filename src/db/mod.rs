@@ -182,6 +182,15 @@ impl DbPool {
         }
     }
 
+    /// A round trip to the database (`SELECT 1`), for the load balancer's health check.
+    pub fn ping(&self) -> Result<(), DbError> {
+        use diesel::RunQueryDsl;
+        self.run(|c| -> Result<(), DbError> {
+            crate::db_run!(c, |c| diesel::sql_query("SELECT 1").execute(c))?;
+            Ok(())
+        })
+    }
+
     /// Checks out a connection (blocking: call from `web::block` or a worker thread).
     pub fn get(&self) -> Result<PooledConn, DbError> {
         Ok(match self {

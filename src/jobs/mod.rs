@@ -7,17 +7,15 @@ pub mod child;
 mod import;
 pub mod supervisor;
 
-use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
 use inpaint::{BackendKind, DevicePreference, InpaintError, Inpainter};
 
-use crate::blobs::BlobStore;
-use crate::config::{EngineSettings, Settings};
+use crate::config::EngineSettings;
 use crate::db::jobs::{self, CrashPolicy, Job, JobKind};
-use crate::db::{DbError, DbPool, variant_pictures, variants};
+use crate::db::{DbError, variant_pictures, variants};
 use crate::services::jobs::{RenderError, RenderJob, render};
 
 pub use supervisor::Supervisor;
@@ -52,14 +50,8 @@ impl From<diesel::result::Error> for WorkerError {
     }
 }
 
-/// What a worker needs: the database, blobs and settings.
-#[derive(Clone)]
-pub struct WorkerContext {
-    pub pool: DbPool,
-    pub blobs: Arc<dyn BlobStore>,
-    /// Settings (engine, audit tolerances, retry policy).
-    pub settings: Arc<Settings>,
-}
+/// What a worker needs: the database, blobs and settings; the same handles the web handlers use.
+pub use crate::state::Context as WorkerContext;
 
 impl WorkerContext {
     fn crash_policy(&self) -> CrashPolicy {

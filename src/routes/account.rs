@@ -55,18 +55,19 @@ pub async fn change_password(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let f = form.into_inner();
-    let (pool, id, keep) = (state.pool.clone(), user.id, user.session_id);
-    let ended = web::block(move || {
-        accounts::change_password(
-            &pool,
-            id,
-            &f.current_password,
-            &f.new_password,
-            &f.confirm_password,
-            keep,
-        )
-    })
-    .await??;
+    let (id, keep) = (user.id, user.session_id);
+    let ended = state
+        .blocking(move |st| {
+            accounts::change_password(
+                &st.pool,
+                id,
+                &f.current_password,
+                &f.new_password,
+                &f.confirm_password,
+                keep,
+            )
+        })
+        .await?;
     session::flash(
         &session,
         "success",
@@ -104,12 +105,14 @@ pub async fn create_token(
                 .map_err(|_| AppError::BadRequest(format!("`{days}` is not a number of days")))?,
         ),
     };
-    let (pool, id) = (state.pool.clone(), user.id);
-    let issued = web::block(move || {
-        let spec = TokenSpec { name: &f.name, expires_in_days, read_only: f.read_only.is_some() };
-        pool.run(|c| accounts::issue_token(c, Some(id), id, &spec))
-    })
-    .await??;
+    let id = user.id;
+    let issued = state
+        .db(move |c| {
+            let spec =
+                TokenSpec { name: &f.name, expires_in_days, read_only: f.read_only.is_some() };
+            Ok(accounts::issue_token(c, Some(id), id, &spec)?)
+        })
+        .await?;
     let page = Page::new("account/token_created.html")
         .with("token", &issued.token)
         .with("row", &issued.row);

@@ -38,13 +38,12 @@ pub async fn unmapped(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::ImportData)?;
-    let (pool, ws) = (state.pool.clone(), user.workspace);
-    let (ads, targets) = web::block(move || {
-        pool.run(|c| -> Result<_, AppError> {
+    let ws = user.workspace;
+    let (ads, targets) = state
+        .db(move |c| -> Result<_, AppError> {
             Ok((ad_mapping::unmapped(c, ws)?, ad_mapping::target_options(c, ws)?))
         })
-    })
-    .await??;
+        .await?;
     render(
         &req,
         Some(&user),
@@ -66,14 +65,13 @@ pub async fn create(
         .target
         .parse()
         .map_err(|e: ad_mapping::BadTarget| AppError::BadRequest(e.to_string()))?;
-    let (pool, ws) = (state.pool.clone(), user.workspace);
+    let ws = user.workspace;
     let (platform, ad_id) = (form.platform.clone(), form.ad_id.clone());
-    web::block(move || {
-        pool.run(|c| -> Result<_, AppError> {
+    state
+        .db(move |c| -> Result<_, AppError> {
             Ok(ad_mapping::map_manually(c, ws, &platform, &ad_id, target)?)
         })
-    })
-    .await??;
+        .await?;
     session::flash(&session, "success", format!("Mapped ad {}.", form.ad_id));
     Ok(redirect("/ad-mappings/unmapped"))
 }

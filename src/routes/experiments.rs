@@ -40,11 +40,9 @@ pub async fn new(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::ManageExperiments)?;
     let query = crate::web::input(query)?;
-    let (pool, ws, master_id) = (state.pool.clone(), user.workspace, query.master_id);
-    let form = web::block(move || {
-        pool.run(|c| experiments::new_form(c, ws, master_id).map_err(AppError::from))
-    })
-    .await??;
+    let (ws, master_id) = (user.workspace, query.master_id);
+    let form =
+        state.db(move |c| experiments::new_form(c, ws, master_id).map_err(AppError::from)).await?;
     let metrics: Vec<&str> = AdMetric::ALL.iter().map(|m| m.name()).collect();
     let methods: Vec<&str> = MethodName::ALL.iter().map(|m| m.as_str()).collect();
     render(
@@ -122,9 +120,11 @@ pub async fn create(
     user.require(Permission::ManageExperiments)?;
     let spec = spec_from_form(&body, user.id)?;
     let (master_id, ws) = (spec.master_id, user.workspace);
-    let pool = state.pool.clone();
-    let created =
-        web::block(move || pool.run(|c| experiments::create_experiment(c, ws, spec))).await?;
+    let created = state
+        .blocking(move |st| {
+            Ok::<_, AppError>(st.pool.run(|c| experiments::create_experiment(c, ws, spec)))
+        })
+        .await?;
     match created {
         Ok(e) => {
             session::flash(&session, "success", format!("Created experiment {}.", e.name));
@@ -147,8 +147,8 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let (id, ws) = (path.into_inner(), user.workspace);
-    let pool = state.pool.clone();
-    let results =
-        web::block(move || experiments::results(&pool, ws, id).map_err(AppError::from)).await??;
+    let results = state
+        .blocking(move |st| experiments::results(&st.pool, ws, id).map_err(AppError::from))
+        .await?;
     render(&req, Some(&user), Page::new("experiments/show.html").with("r", &results))
 }

@@ -67,23 +67,24 @@ async fn make(
         session::flash(&session, "error", "Tick at least one placement.");
         return Ok(redirect(&back));
     }
-    let (st, uid, ws) = (state.clone(), user.id, user.workspace);
-    let outcomes = web::block(move || {
-        st.pool.run(|c| -> Result<_, AppError> {
-            Ok(formats::create_many(
-                c,
-                &st.blobs,
-                &st.settings,
-                ws,
-                source,
-                &aspects,
-                &form.mode,
-                focus,
-                Some(uid),
-            ))
+    let (uid, ws) = (user.id, user.workspace);
+    let outcomes = state
+        .blocking(move |st| {
+            st.pool.run(|c| -> Result<_, AppError> {
+                Ok(formats::create_many(
+                    c,
+                    &st.blobs,
+                    &st.settings,
+                    ws,
+                    source,
+                    &aspects,
+                    &form.mode,
+                    focus,
+                    Some(uid),
+                ))
+            })
         })
-    })
-    .await??;
+        .await?;
     for o in outcomes {
         match o {
             Ok(f) => session::flash(
@@ -133,11 +134,12 @@ pub async fn priming_pack(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let (id, ws, st) = (path.into_inner(), user.workspace, state.clone());
-    let (name, bytes) = web::block(move || {
-        crate::services::priming::pack(&st.pool, &st.blobs, &st.settings, ws, id)
-    })
-    .await??;
+    let (id, ws) = (path.into_inner(), user.workspace);
+    let (name, bytes) = state
+        .blocking(move |st| {
+            crate::services::priming::pack(&st.pool, &st.blobs, &st.settings, ws, id)
+        })
+        .await?;
     Ok(super::api::formats::zip_response(name, bytes))
 }
 
@@ -149,11 +151,12 @@ pub async fn master_priming(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let (id, ws, st) = (path.into_inner(), user.workspace, state.clone());
-    let (master, view) = web::block(move || {
-        crate::services::priming::master_page(&st.pool, &st.blobs, &st.settings, ws, id)
-    })
-    .await??;
+    let (id, ws) = (path.into_inner(), user.workspace);
+    let (master, view) = state
+        .blocking(move |st| {
+            crate::services::priming::master_page(&st.pool, &st.blobs, &st.settings, ws, id)
+        })
+        .await?;
     render(
         &req,
         Some(&user),

@@ -76,11 +76,14 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::EditCreative)?;
     let spec = spec_from_form(&body)?;
-    let (st, ws, uid, master_id) = (state.clone(), user.workspace, user.id, spec.master_id);
-    let created = web::block(move || {
-        st.pool.run(|c| grids::create(c, &st.blobs, &st.settings, &spec, ws, Some(uid)))
-    })
-    .await?;
+    let (ws, uid, master_id) = (user.workspace, user.id, spec.master_id);
+    let created = state
+        .blocking(move |st| {
+            Ok::<_, AppError>(
+                st.pool.run(|c| grids::create(c, &st.blobs, &st.settings, &spec, ws, Some(uid))),
+            )
+        })
+        .await?;
     match created {
         Ok(g) => {
             session::flash(&session, "success", format!("Composed {} cells.", g.cells.len()));

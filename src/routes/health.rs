@@ -1,23 +1,12 @@
 //! `GET /healthz`: liveness plus a database round trip, for load balancers.
 
-use actix_web::{HttpResponse, web};
-use diesel::RunQueryDsl;
-
-use crate::db_run;
 use crate::error::AppError;
 use crate::state::AppState;
+use actix_web::{HttpResponse, web};
 
 /// Answers 200 `{"status":"ok"}` when the database answers, else 503.
 pub async fn check(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let pool = state.pool.clone();
-    let db_ok = web::block(move || {
-        pool.run(|c| -> Result<(), AppError> {
-            db_run!(c, |c| diesel::sql_query("SELECT 1").execute(c))?;
-            Ok(())
-        })
-    })
-    .await?
-    .is_ok();
+    let db_ok = state.blocking(|st| Ok::<_, AppError>(st.pool.ping().is_ok())).await?;
     let body = serde_json::json!({
         "status": if db_ok { "ok" } else { "degraded" },
         "database": if db_ok { "ok" } else { "unreachable" },

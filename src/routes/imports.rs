@@ -113,9 +113,9 @@ pub async fn preview(
         .file("file")
         .ok_or_else(|| AppError::BadRequest("choose a CSV file to upload".into()))?;
     let request = ImportRequest::from_pairs(pairs);
-    let (st, uid) = (state.clone(), user.id);
+    let uid = user.id;
     let id =
-        web::block(move || st.pool.run(|c| uploads::keep(c, &st.blobs, uid, &bytes))).await??;
+        state.blocking(move |st| st.pool.run(|c| uploads::keep(c, &st.blobs, uid, &bytes))).await?;
     preview_blob(&req, &user, &state, id, request).await
 }
 
@@ -157,27 +157,28 @@ async fn preview_blob(
     request: ImportRequest,
 ) -> Result<HttpResponse, AppError> {
     let opts = request.options()?;
-    let (blobs, pool, blob) = (state.blobs.clone(), state.pool.clone(), id.clone());
-    let ws = user.workspace;
-    // Polars runs here, so this must stay inside web::block.
-    let outcome = web::block(move || -> Result<_, AppError> {
-        let bytes = match blobs.get(&blob) {
-            Ok(b) => b,
-            Err(crate::blobs::BlobError::NotFound(_)) => {
-                return Err(AppError::NotFound("that upload is gone; upload it again".into()));
+    let (blob, ws) = (id.clone(), user.workspace);
+    // Polars runs here, so this must stay on the blocking pool.
+    let outcome = state
+        .blocking(move |st| -> Result<_, AppError> {
+            let bytes = match st.blobs.get(&blob) {
+                Ok(b) => b,
+                Err(crate::blobs::BlobError::NotFound(_)) => {
+                    return Err(AppError::NotFound("that upload is gone; upload it again".into()));
+                }
+                Err(e) => return Err(AppError::internal(e)),
+            };
+            match service::parse(&bytes, &opts) {
+                Ok(mut parsed) => {
+                    st.pool
+                        .run(|c| service::fill_unmapped(c, ws, &mut parsed))
+                        .map_err(AppError::internal)?;
+                    Ok(Ok(parsed))
+                }
+                Err(e) => Ok(Err(e)),
             }
-            Err(e) => return Err(AppError::internal(e)),
-        };
-        match service::parse(&bytes, &opts) {
-            Ok(mut parsed) => {
-                pool.run(|c| service::fill_unmapped(c, ws, &mut parsed))
-                    .map_err(AppError::internal)?;
-                Ok(Ok(parsed))
-            }
-            Err(e) => Ok(Err(e)),
-        }
-    })
-    .await??;
+        })
+        .await?;
     let page = match outcome {
         Ok(parsed) => preview_page(&parsed, &id, &request),
         Err(e) => {
@@ -249,9 +250,8 @@ async fn progress_of(
     key: &str,
 ) -> Result<ImportProgress, AppError> {
     let id: i32 = key.parse().map_err(|_| AppError::NotFound("no such import job".into()))?;
-    let (pool, ws) = (state.pool.clone(), user.workspace);
-    web::block(move || pool.run(|c| import_jobs::progress(c, ws, id).map_err(AppError::from)))
-        .await?
+    let ws = user.workspace;
+    state.db(move |c| import_jobs::progress(c, ws, id).map_err(AppError::from)).await
 }
 
 /// `GET /imports/jobs/{key}`: a progress bar while the import runs (meta refresh without JS);

@@ -45,14 +45,15 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::EditCreative)?;
     let input = master_input(read_fields(payload, state.settings.max_upload_bytes).await?)?;
-    let st = state.clone();
     let (uid, ws) = (user.id, user.workspace);
-    let master = web::block(move || {
-        st.pool.run(|c| {
-            svc::create(c, &st.blobs, &st.settings, &input, ws, Some(uid)).map_err(AppError::from)
+    let master = state
+        .blocking(move |st| {
+            st.pool.run(|c| {
+                svc::create(c, &st.blobs, &st.settings, &input, ws, Some(uid))
+                    .map_err(AppError::from)
+            })
         })
-    })
-    .await??;
+        .await?;
     session::flash(&session, "success", format!("Uploaded {}.", master.name));
     Ok(redirect(&format!("/masters/{}", master.id)))
 }
@@ -78,8 +79,8 @@ pub async fn picture(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let (id, which) = path.into_inner();
-    let (st, ws) = (state.clone(), user.workspace);
-    let bytes = web::block(move || svc::picture(&st.pool, &st.blobs, ws, id, &which)).await??;
+    let ws = user.workspace;
+    let bytes = state.blocking(move |st| svc::picture(&st.pool, &st.blobs, ws, id, &which)).await?;
     Ok(image_response(bytes))
 }
 

@@ -29,25 +29,25 @@ pub fn csv_response(body: Vec<u8>, filename: &str) -> HttpResponse {
         .body(body)
 }
 
-/// Builds an experiment export (blocking; call from `web::block`).
+/// An experiment export as a CSV download (the statistics run on the blocking pool).
 pub async fn experiment_csv(
     state: &AppState,
     ws: WorkspaceId,
     id: i32,
     export: ExperimentExport,
 ) -> Result<HttpResponse, AppError> {
-    let pool = state.pool.clone();
-    let (body, filename) = web::block(move || -> Result<_, AppError> {
-        let r = experiments::results(&pool, ws, id)?;
-        let (body, kind) = match export {
-            ExperimentExport::Results => (reports::results_csv(&r), "results"),
-            ExperimentExport::Daily => (reports::daily_csv(&r), "daily"),
-            ExperimentExport::ByFormat => (reports::by_format_csv(&r), "by-format"),
-        };
-        let stem = format!("experiment-{}-{}-{kind}", r.experiment.id, r.experiment.name);
-        Ok((body.map_err(AppError::internal)?, reports::safe_filename(&stem, "csv")))
-    })
-    .await??;
+    let (body, filename) = state
+        .blocking(move |st| -> Result<_, AppError> {
+            let r = experiments::results(&st.pool, ws, id)?;
+            let (body, kind) = match export {
+                ExperimentExport::Results => (reports::results_csv(&r), "results"),
+                ExperimentExport::Daily => (reports::daily_csv(&r), "daily"),
+                ExperimentExport::ByFormat => (reports::by_format_csv(&r), "by-format"),
+            };
+            let stem = format!("experiment-{}-{}-{kind}", r.experiment.id, r.experiment.name);
+            Ok((body.map_err(AppError::internal)?, reports::safe_filename(&stem, "csv")))
+        })
+        .await?;
     Ok(csv_response(body, &filename))
 }
 
@@ -58,14 +58,12 @@ pub async fn variables_csv(
     query: &MetricQuery,
 ) -> Result<HttpResponse, AppError> {
     let metric = query.metric()?;
-    let pool = state.pool.clone();
-    let body = web::block(move || {
-        pool.run(|c| -> Result<_, AppError> {
+    let body = state
+        .db(move |c| -> Result<_, AppError> {
             let rows = attribution::leaderboard(c, ws, metric)?;
             reports::variables_csv(&rows).map_err(AppError::internal)
         })
-    })
-    .await??;
+        .await?;
     Ok(csv_response(body, &reports::safe_filename(&format!("variables-{}", metric.name()), "csv")))
 }
 

@@ -54,13 +54,9 @@ pub async fn submit(
     user.require(Permission::EditCreative)?;
     let form = crate::web::input(form)?;
     let id = path.into_inner();
-    let pool = state.pool.clone();
     let (uid, ws) = (user.id, user.workspace);
     let comment = form.into_inner().comment;
-    web::block(move || {
-        pool.run(|c| review::submit(c, ws, id, uid, &comment).map_err(AppError::from))
-    })
-    .await??;
+    state.db(move |c| review::submit(c, ws, id, uid, &comment).map_err(AppError::from)).await?;
     session::flash(&session, "success", "Sent to review.");
     Ok(redirect(&format!("/variants/{id}")))
 }
@@ -78,15 +74,15 @@ pub async fn decide(
     let id = path.into_inner();
     let form = form.into_inner();
     let decision = Decision::parse(&form.decision)?;
-    let (pool, settings) = (state.pool.clone(), state.settings.clone());
     let (uid, ws) = (user.id, user.workspace);
-    let v = web::block(move || {
-        pool.run(|c| {
-            review::decide(c, ws, id, uid, decision, &form.comment, &settings.review)
-                .map_err(AppError::from)
+    let v = state
+        .blocking(move |st| {
+            st.pool.run(|c| {
+                review::decide(c, ws, id, uid, decision, &form.comment, &st.settings.review)
+                    .map_err(AppError::from)
+            })
         })
-    })
-    .await??;
+        .await?;
     session::flash(&session, "success", format!("{} is now {}.", v.code, v.status));
     Ok(redirect(&format!("/variants/{id}")))
 }

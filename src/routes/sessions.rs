@@ -62,19 +62,19 @@ pub async fn create(
     }
     let user_agent =
         req.headers().get(USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let pool = state.pool.clone();
     let ttl = state.settings.session_ttl_secs;
     let email = form.email.clone();
-    let outcome = web::block(move || {
-        let attempt = LoginAttempt {
-            email: &email,
-            password: &form.password,
-            address,
-            user_agent: &user_agent,
-        };
-        accounts::login(&pool, &attempt, ttl)
-    })
-    .await?;
+    let outcome = state
+        .blocking(move |st| {
+            let attempt = LoginAttempt {
+                email: &email,
+                password: &form.password,
+                address,
+                user_agent: &user_agent,
+            };
+            Ok::<_, AppError>(accounts::login(&st.pool, &attempt, ttl))
+        })
+        .await?;
     match outcome {
         Ok(ok) => {
             session::begin(&session, &ok.token)?;

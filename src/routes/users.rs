@@ -66,8 +66,7 @@ pub async fn index(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::Administer)?;
-    let pool = state.pool.clone();
-    let page = web::block(move || pool.run(accounts::list_users)).await??;
+    let page = state.blocking(move |st| st.pool.run(accounts::list_users)).await?;
     let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
     render(
         &req,
@@ -91,14 +90,21 @@ pub async fn create(
     let form = form.into_inner();
     let role = parse_role(&form.role)?;
     let workspace = form.workspace()?;
-    let pool = state.pool.clone();
     let actor = user.id;
-    let created = web::block(move || {
-        pool.run(|c| {
-            accounts::create_user_as(c, Some(actor), &form.email, role, &form.password, &workspace)
+    let created = state
+        .blocking(move |st| {
+            Ok::<_, AppError>(st.pool.run(|c| {
+                accounts::create_user_as(
+                    c,
+                    Some(actor),
+                    &form.email,
+                    role,
+                    &form.password,
+                    &workspace,
+                )
+            }))
         })
-    })
-    .await?;
+        .await?;
     match created {
         Ok(u) => session::flash(&session, "success", format!("Created {} as {}.", u.email, u.role)),
         Err(e) => session::flash(&session, "error", e.to_string()),
@@ -184,8 +190,9 @@ pub async fn reset_password(
         "set" => NewPassword::Set(form.password),
         other => return Err(AppError::BadRequest(format!("unknown reset mode `{other}`"))),
     };
-    let (pool, actor, id) = (state.pool.clone(), user.id, path.into_inner());
-    let reset = web::block(move || accounts::reset_password(&pool, actor, id, new)).await??;
+    let (actor, id) = (user.id, path.into_inner());
+    let reset =
+        state.blocking(move |st| accounts::reset_password(&st.pool, actor, id, new)).await?;
     let mut res =
         render(&req, Some(&user), Page::new("users/password_reset.html").with("reset", &reset))?;
     res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));

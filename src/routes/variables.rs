@@ -34,11 +34,10 @@ pub async fn index(
     user.require(Permission::View)?;
     let query = crate::web::input(query)?;
     let metric = query.metric()?;
-    let (pool, ws) = (state.pool.clone(), user.workspace);
-    let board = web::block(move || {
-        pool.run(|c| attribution::leaderboard_page(c, ws, metric).map_err(AppError::from))
-    })
-    .await??;
+    let ws = user.workspace;
+    let board = state
+        .db(move |c| attribution::leaderboard_page(c, ws, metric).map_err(AppError::from))
+        .await?;
     let metrics: Vec<&str> = AdMetric::ALL.iter().map(|m| m.name()).collect();
     render(
         &req,

@@ -53,11 +53,9 @@ pub async fn new(
     let q = q.into_inner();
     let kind = q.parent_kind.unwrap_or_else(|| "master".into());
     let parent = ParentRef::parse(&kind, &q.parent_id.to_string())?;
-    let (pool, ws) = (state.pool.clone(), user.workspace);
-    let ed = web::block(move || {
-        pool.run(|c| variant_pages::editor(c, ws, parent).map_err(AppError::from))
-    })
-    .await??;
+    let ws = user.workspace;
+    let ed =
+        state.db(move |c| variant_pages::editor(c, ws, parent).map_err(AppError::from)).await?;
     let image_url = match &ed.parent_variant {
         Some(v) => format!("/variants/{}/result.png", v.id),
         None => format!("/masters/{}/image", ed.master.id),
@@ -86,14 +84,15 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::EditCreative)?;
     let input = variant_input(read_fields(payload, state.settings.max_upload_bytes).await?)?;
-    let st = state.clone();
     let (uid, ws) = (user.id, user.workspace);
-    let created = web::block(move || {
-        st.pool.run(|c| {
-            svc::create(c, &st.blobs, &st.settings, &input, ws, Some(uid)).map_err(AppError::from)
+    let created = state
+        .blocking(move |st| {
+            st.pool.run(|c| {
+                svc::create(c, &st.blobs, &st.settings, &input, ws, Some(uid))
+                    .map_err(AppError::from)
+            })
         })
-    })
-    .await??;
+        .await?;
     session::flash(&session, "success", format!("Variant {} queued.", created.variant.code));
     for w in &created.warnings {
         session::flash(&session, "info", w.clone());
@@ -110,9 +109,9 @@ pub async fn selection(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::EditCreative)?;
     let req = super::api::json_body(body)?;
-    let (st, ws) = (state.clone(), user.workspace);
+    let ws = user.workspace;
     let png =
-        web::block(move || svc::select(&st.pool, &st.blobs, &st.settings, ws, &req)).await??;
+        state.blocking(move |st| svc::select(&st.pool, &st.blobs, &st.settings, ws, &req)).await?;
     Ok(HttpResponse::Ok().content_type("image/png").body(png))
 }
 
@@ -125,16 +124,12 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let (id, ws) = (path.into_inner(), user.workspace);
-    let st = state.clone();
-    let p = web::block(move || {
-        st.pool.run(|c| variant_pages::page(c, &st.blobs, ws, id).map_err(AppError::from))
-    })
-    .await??;
+    let p = state
+        .blocking(move |st| {
+            st.pool.run(|c| variant_pages::page(c, &st.blobs, ws, id).map_err(AppError::from))
+        })
+        .await?;
     let v = &p.variant;
-    let parent_url = match v.parent_variant_id {
-        Some(p) => format!("/variants/{p}"),
-        None => format!("/masters/{}", v.master_id),
-    };
     render(
         &req,
         Some(&user),
@@ -150,7 +145,8 @@ pub async fn show(
             .with("format_source", &p.format_source)
             .with("priming", &p.priming)
             .with("aspects", &crate::services::formats::aspects())
-            .with("parent_url", &parent_url),
+            .with("view", &p.view)
+            .with("parent_url", &p.view.parent_url()),
     )
 }
 
@@ -164,10 +160,10 @@ pub async fn picture(
     let (id, which) = path.into_inner();
     let which =
         Picture::parse(&which).ok_or_else(|| AppError::NotFound("no such picture".into()))?;
-    let (st, ws) = (state.clone(), user.workspace);
-    let bytes =
-        web::block(move || pictures::picture(&st.pool, &st.blobs, &st.settings, ws, id, which))
-            .await??;
+    let ws = user.workspace;
+    let bytes = state
+        .blocking(move |st| pictures::picture(&st.pool, &st.blobs, &st.settings, ws, id, which))
+        .await?;
     Ok(image_response(bytes))
 }
 
@@ -179,10 +175,9 @@ pub async fn download(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let (id, ws) = (path.into_inner(), user.workspace);
-    let st = state.clone();
-    let (filename, bytes) =
-        web::block(move || variant_pages::download(&st.pool, &st.blobs, &st.settings, ws, id))
-            .await??;
+    let (filename, bytes) = state
+        .blocking(move |st| variant_pages::download(&st.pool, &st.blobs, &st.settings, ws, id))
+        .await?;
     Ok(HttpResponse::Ok()
         .content_type("image/png")
         .insert_header(("Content-Disposition", format!("attachment; filename=\"{filename}\"")))

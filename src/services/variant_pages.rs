@@ -9,14 +9,14 @@ use crate::config::Settings;
 use crate::db::jobs::{self, Job};
 use crate::db::masters::{self, Master};
 use crate::db::reviews::{self, ReviewEntry};
-use crate::db::variants::{self, Variant};
+use crate::db::variants::{self, Variant, VariantStatus};
 use crate::db::workspaces::WorkspaceId;
 use crate::db::{DbConn, DbPool, master_variables};
-use ::imaging::PrimingReport;
+use ::imaging::{PrimingReport, PrimingVerdict};
 
 use crate::services::pictures::{self, Picture};
 use crate::services::review::{self, ReviewError};
-use crate::services::variants::{ParentRef, VariantError};
+use crate::services::variants::{Created, ParentRef, VariantError};
 
 /// What the mask editor starts from.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -52,6 +52,8 @@ pub fn editor(
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct VariantPage {
     pub variant: Variant,
+    /// The same view the API returns for it.
+    pub view: VariantView,
     pub master: Master,
     /// Its render job.
     pub job: Option<Job>,
@@ -91,6 +93,7 @@ pub fn page(
     let format_source = variant.format_of.map(|s| variants::find(conn, s)).transpose()?;
     let priming = variant.priming.as_deref().and_then(|r| serde_json::from_str(r).ok());
     Ok(VariantPage {
+        view: VariantView::new(&variant, duplicate_of),
         variant,
         master,
         job,
@@ -116,50 +119,134 @@ pub fn download(
     Ok((format!("{code}.png"), bytes))
 }
 
-/// The API's JSON of variant `id` of workspace `ws`.
+/// The API's view of variant `id` of workspace `ws`.
 pub fn api_view(
     conn: &mut DbConn<'_>,
     ws: WorkspaceId,
     id: i32,
-) -> Result<serde_json::Value, VariantError> {
+) -> Result<VariantView, VariantError> {
     let v = variants::find_in(conn, ws, id)?;
     let dup = variants::duplicate_of(conn, &v)?;
-    Ok(variant_json(&v, dup))
+    Ok(VariantView::new(&v, dup))
 }
 
-/// The public JSON shape of a variant.
-pub fn variant_json(v: &Variant, duplicate_of: Option<i32>) -> serde_json::Value {
-    let (parent_kind, parent_id) = match v.parent_variant_id {
-        Some(p) => ("variant", p),
-        None => ("master", v.master_id),
-    };
-    serde_json::json!({
-        "id": v.id,
-        "master_id": v.master_id,
-        "parent_kind": parent_kind,
-        "parent_id": parent_id,
-        "code": v.code,
-        "variable": v.variable,
-        "value": v.value,
-        "operation": v.operation,
-        "params": serde_json::from_str::<serde_json::Value>(&v.params).unwrap_or(serde_json::Value::Null),
-        "status": v.status,
-        "job_id": v.job_id,
-        "duplicate_of": duplicate_of,
-        "ready": v.result_sha.is_some(),
-        "format": v.format,
-        "format_of": v.format_of,
-        "source_rect": v.source_rect.as_deref().and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok()),
-        "priming": v.priming.as_deref().and_then(|r| serde_json::from_str::<::imaging::PrimingReport>(r).ok()).map(|r| r.verdict),
-        "audit": {
-            "changed_outside_mask_px": v.changed_outside_mask_px,
-            "changed_fraction": v.changed_fraction,
-            "mask_fraction": v.mask_fraction,
-            "delta_e": v.delta_e,
-            "lightness_corr": v.lightness_corr,
-            "gamut_mapped_px": v.gamut_mapped_px,
-            "controlled": v.controlled,
-            "note": v.audit_note,
-        },
-    })
+/// Whether a variant was made from the master or from another variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParentKind {
+    Master,
+    Variant,
+}
+
+/// A variant as the API returns it and the variant page shows it: the row's JSON columns
+/// decoded, the parent named, and the control audit grouped.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct VariantView {
+    pub id: i32,
+    pub master_id: i32,
+    pub parent_kind: ParentKind,
+    pub parent_id: i32,
+    pub code: String,
+    pub variable: String,
+    pub value: String,
+    pub operation: String,
+    pub params: serde_json::Value,
+    pub status: VariantStatus,
+    pub job_id: Option<i32>,
+    /// An earlier variant with the same parent, variable and value.
+    pub duplicate_of: Option<i32>,
+    /// Whether the result image exists yet.
+    pub ready: bool,
+    pub format: Option<String>,
+    pub format_of: Option<i32>,
+    pub source_rect: Option<serde_json::Value>,
+    pub priming: Option<PrimingVerdict>,
+    pub audit: AuditView,
+}
+
+/// The control audit's numbers (all `None` until the render finishes).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuditView {
+    pub changed_outside_mask_px: Option<i64>,
+    pub changed_fraction: Option<f64>,
+    pub mask_fraction: Option<f64>,
+    pub delta_e: Option<f64>,
+    pub lightness_corr: Option<f64>,
+    pub gamut_mapped_px: Option<i64>,
+    pub controlled: Option<bool>,
+    pub note: Option<String>,
+}
+
+impl VariantView {
+    pub fn new(v: &Variant, duplicate_of: Option<i32>) -> Self {
+        let (parent_kind, parent_id) = match v.parent_variant_id {
+            Some(p) => (ParentKind::Variant, p),
+            None => (ParentKind::Master, v.master_id),
+        };
+        let json = |text: &str| serde_json::from_str::<serde_json::Value>(text).ok();
+        VariantView {
+            id: v.id,
+            master_id: v.master_id,
+            parent_kind,
+            parent_id,
+            code: v.code.clone(),
+            variable: v.variable.clone(),
+            value: v.value.clone(),
+            operation: v.operation.clone(),
+            params: json(&v.params).unwrap_or(serde_json::Value::Null),
+            status: v.status,
+            job_id: v.job_id,
+            duplicate_of,
+            ready: v.result_sha.is_some(),
+            format: v.format.clone(),
+            format_of: v.format_of,
+            source_rect: v.source_rect.as_deref().and_then(json),
+            priming: v
+                .priming
+                .as_deref()
+                .and_then(|r| serde_json::from_str::<PrimingReport>(r).ok())
+                .map(|r| r.verdict),
+            audit: AuditView {
+                changed_outside_mask_px: v.changed_outside_mask_px,
+                changed_fraction: v.changed_fraction,
+                mask_fraction: v.mask_fraction,
+                delta_e: v.delta_e,
+                lightness_corr: v.lightness_corr,
+                gamut_mapped_px: v.gamut_mapped_px,
+                controlled: v.controlled,
+                note: v.audit_note.clone(),
+            },
+        }
+    }
+
+    /// Where the parent's page is.
+    pub fn parent_url(&self) -> String {
+        match self.parent_kind {
+            ParentKind::Variant => format!("/variants/{}", self.parent_id),
+            ParentKind::Master => format!("/masters/{}", self.parent_id),
+        }
+    }
+}
+
+/// What creating a variant answers: enough to poll its render job and link to it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CreatedView {
+    pub id: i32,
+    pub job_id: i32,
+    pub code: String,
+    pub duplicate_of: Option<i32>,
+    /// Advice about the mask (e.g. tight around a high-contrast edge).
+    pub warnings: Vec<String>,
+}
+
+impl From<Created> for CreatedView {
+    fn from(c: Created) -> Self {
+        CreatedView {
+            id: c.variant.id,
+            job_id: c.job_id,
+            code: c.variant.code,
+            duplicate_of: c.duplicate_of,
+            warnings: c.warnings,
+        }
+    }
 }

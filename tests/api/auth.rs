@@ -395,3 +395,28 @@ async fn session_cookie_is_http_only_and_same_site() {
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
 }
+
+#[actix_web::test]
+async fn the_api_ignores_a_browser_session_cookie() {
+    let app = spawn_app().await;
+    let email = app.login_as(Role::Growth).await;
+    assert_eq!(app.get("/").await.status().as_u16(), 200, "the cookie opens pages");
+    // The API is exempt from CSRF tokens, so a cookie alone must never authenticate there: a
+    // cross-site form could otherwise post with it. Reads are refused as well as writes.
+    assert_eq!(app.get("/api/v1/me").await.status().as_u16(), 401);
+    let res = app
+        .client
+        .post(app.url("/api/v1/ad-mappings"))
+        .json(&serde_json::json!({"platform": "meta", "ad_id": "1", "target": "variant:1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+    // With both, the token decides whose request it is.
+    app.create_user("bot@example.com", Role::Viewer);
+    let token = app.token_for("bot@example.com");
+    let res = app.client.get(app.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap();
+    let me: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(me["email"], "bot@example.com");
+    assert_ne!(me["email"], email.as_str());
+}

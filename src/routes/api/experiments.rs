@@ -10,7 +10,7 @@ use crate::state::AppState;
 /// `GET /api/v1/experiments`.
 pub async fn index(user: ApiUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let ws = user.0.workspace;
+    let ws = user.workspace;
     let list = state.db(move |c| experiments::list(c, ws).map_err(AppError::from)).await?;
     Ok(HttpResponse::Ok().json(list))
 }
@@ -23,12 +23,11 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::ManageExperiments)?;
     let mut spec = super::json_body(spec)?;
-    spec.created_by = Some(user.0.id);
-    let (pool, ws) = (state.pool.clone(), user.0.workspace);
-    let created = web::block(move || {
-        pool.run(|c| experiments::create_experiment(c, ws, spec).map_err(AppError::from))
-    })
-    .await??;
+    spec.created_by = Some(user.id);
+    let ws = user.workspace;
+    let created = state
+        .db(move |c| experiments::create_experiment(c, ws, spec).map_err(AppError::from))
+        .await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -39,10 +38,10 @@ pub async fn show(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let (id, ws) = (path.into_inner(), user.0.workspace);
-    let pool = state.pool.clone();
-    let mut results =
-        web::block(move || experiments::results(&pool, ws, id).map_err(AppError::from)).await??;
+    let (id, ws) = (path.into_inner(), user.workspace);
+    let mut results = state
+        .blocking(move |st| experiments::results(&st.pool, ws, id).map_err(AppError::from))
+        .await?;
     // Charts are for the page; the API carries the numbers.
     results.cumulative_svg.clear();
     results.forest_svg.clear();

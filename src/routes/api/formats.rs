@@ -17,14 +17,15 @@ async fn create(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::EditCreative)?;
     let req = super::json_body(body)?;
-    let (st, uid, ws) = (state.clone(), user.0.id, user.0.workspace);
-    let created = web::block(move || {
-        st.pool.run(|c| {
-            formats::create(c, &st.blobs, &st.settings, ws, source, &req, Some(uid))
-                .map_err(AppError::from)
+    let (uid, ws) = (user.id, user.workspace);
+    let created = state
+        .blocking(move |st| {
+            st.pool.run(|c| {
+                formats::create(c, &st.blobs, &st.settings, ws, source, &req, Some(uid))
+                    .map_err(AppError::from)
+            })
         })
-    })
-    .await??;
+        .await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -55,9 +56,10 @@ pub async fn variant_priming(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let (id, ws, st) = (path.into_inner(), user.0.workspace, state.clone());
-    let view =
-        web::block(move || priming::variant(&st.pool, &st.blobs, &st.settings, ws, id)).await??;
+    let (id, ws) = (path.into_inner(), user.workspace);
+    let view = state
+        .blocking(move |st| priming::variant(&st.pool, &st.blobs, &st.settings, ws, id))
+        .await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -68,9 +70,10 @@ pub async fn master_priming(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let (id, ws, st) = (path.into_inner(), user.0.workspace, state.clone());
-    let view =
-        web::block(move || priming::master(&st.pool, &st.blobs, &st.settings, ws, id)).await??;
+    let (id, ws) = (path.into_inner(), user.workspace);
+    let view = state
+        .blocking(move |st| priming::master(&st.pool, &st.blobs, &st.settings, ws, id))
+        .await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -81,9 +84,9 @@ pub async fn priming_pack(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let (id, ws, st) = (path.into_inner(), user.0.workspace, state.clone());
+    let (id, ws) = (path.into_inner(), user.workspace);
     let (name, bytes) =
-        web::block(move || priming::pack(&st.pool, &st.blobs, &st.settings, ws, id)).await??;
+        state.blocking(move |st| priming::pack(&st.pool, &st.blobs, &st.settings, ws, id)).await?;
     Ok(zip_response(name, bytes))
 }
 

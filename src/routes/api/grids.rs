@@ -18,7 +18,7 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::EditCreative)?;
     let spec = super::json_body(body)?;
-    let (st, ws, uid) = (state.clone(), user.0.workspace, user.0.id);
+    let (st, ws, uid) = (state.clone(), user.workspace, user.id);
     let grid = state
         .db(move |c| {
             grids::create(c, &st.blobs, &st.settings, &spec, ws, Some(uid)).map_err(AppError::from)
@@ -34,7 +34,7 @@ pub async fn show(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let (id, ws) = (path.into_inner(), user.0.workspace);
+    let (id, ws) = (path.into_inner(), user.workspace);
     let grid = state.db(move |c| grids::page(c, ws, id).map_err(AppError::from)).await?;
     Ok(HttpResponse::Ok().json(grid))
 }
@@ -60,7 +60,7 @@ async fn bulk(
     action: BulkAction,
     body: BulkBody,
 ) -> Result<HttpResponse, AppError> {
-    let (ws, uid, st) = (user.0.workspace, user.0.id, state.clone());
+    let (ws, uid, st) = (user.workspace, user.id, state.clone());
     let out = state
         .db(move |c| {
             grids::bulk_review(
@@ -112,7 +112,7 @@ pub async fn export(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let (id, ws, st) = (path.into_inner(), user.0.workspace, state.clone());
+    let (id, ws, st) = (path.into_inner(), user.workspace, state.clone());
     let out =
         state.db(move |c| grids::bulk_export(c, &st.blobs, ws, id).map_err(AppError::from)).await?;
     Ok(crate::routes::grids::zip_response(out))

@@ -12,7 +12,7 @@ use crate::state::AppState;
 /// `GET /api/v1/imports`: every import, newest first.
 pub async fn index(user: ApiUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let ws = user.0.workspace;
+    let ws = user.workspace;
     let all = state.db(move |c| imports::history(c, ws).map_err(AppError::from)).await?;
     Ok(HttpResponse::Ok().json(all))
 }
@@ -20,7 +20,7 @@ pub async fn index(user: ApiUser, state: web::Data<AppState>) -> Result<HttpResp
 /// `GET /api/v1/ad-mappings`: every mapping.
 pub async fn mappings(user: ApiUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let ws = user.0.workspace;
+    let ws = user.workspace;
     let all = state.db(move |c| -> Result<_, AppError> { Ok(ad_mapping::list(c, ws)?) }).await?;
     Ok(HttpResponse::Ok().json(all))
 }
@@ -28,11 +28,9 @@ pub async fn mappings(user: ApiUser, state: web::Data<AppState>) -> Result<HttpR
 /// `GET /api/v1/ad-mappings/unmapped`: ads with rows but no mapping.
 pub async fn unmapped(user: ApiUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let (pool, ws) = (state.pool.clone(), user.0.workspace);
-    let ads = web::block(move || {
-        pool.run(|c| -> Result<_, AppError> { Ok(ad_mapping::unmapped(c, ws)?) })
-    })
-    .await??;
+    let ws = user.workspace;
+    let ads =
+        state.db(move |c| -> Result<_, AppError> { Ok(ad_mapping::unmapped(c, ws)?) }).await?;
     Ok(HttpResponse::Ok().json(ads))
 }
 
@@ -48,12 +46,11 @@ pub async fn create(
         .target
         .parse()
         .map_err(|e: ad_mapping::BadTarget| AppError::BadRequest(e.to_string()))?;
-    let (pool, ws) = (state.pool.clone(), user.0.workspace);
-    let mapping = web::block(move || {
-        pool.run(|c| -> Result<_, AppError> {
+    let ws = user.workspace;
+    let mapping = state
+        .db(move |c| -> Result<_, AppError> {
             Ok(ad_mapping::map_manually(c, ws, &body.platform, &body.ad_id, target)?)
         })
-    })
-    .await??;
+        .await?;
     Ok(HttpResponse::Created().json(mapping))
 }

@@ -14,7 +14,7 @@ pub async fn show(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let (id, ws) = (path.into_inner(), user.0.workspace);
+    let (id, ws) = (path.into_inner(), user.workspace);
     let job = state.db(move |c| job_status::find(c, ws, id).map_err(AppError::from)).await?;
     Ok(HttpResponse::Ok().json(job))
 }

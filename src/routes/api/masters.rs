@@ -18,16 +18,17 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::EditCreative)?;
     let input = master_input(read_fields(payload, state.settings.max_upload_bytes).await?)?;
-    let st = state.clone();
-    let (uid, ws) = (user.0.id, user.0.workspace);
-    let m = web::block(move || {
-        st.pool.run(|c| {
-            svc::create(c, &st.blobs, &st.settings, &input, ws, Some(uid)).map_err(AppError::from)
+    let (uid, ws) = (user.id, user.workspace);
+    let m = state
+        .blocking(move |st| {
+            st.pool.run(|c| {
+                svc::create(c, &st.blobs, &st.settings, &input, ws, Some(uid))
+                    .map_err(AppError::from)
+            })
         })
-    })
-    .await??;
-    Ok(HttpResponse::Created()
-        .json(serde_json::json!({ "id": m.id, "width": m.width, "height": m.height })))
+        .await?;
+    // The master as its page shows it (a superset of the `{id, width, height}` first returned).
+    Ok(HttpResponse::Created().json(m))
 }
 
 /// `GET /api/v1/masters/{id}/tree`: the master, its variables and the lineage tree.
@@ -37,7 +38,7 @@ pub async fn tree(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let (id, ws) = (path.into_inner(), user.0.workspace);
+    let (id, ws) = (path.into_inner(), user.workspace);
     let lineage = state.db(move |c| svc::lineage(c, ws, id).map_err(AppError::from)).await?;
     Ok(HttpResponse::Ok().json(lineage))
 }

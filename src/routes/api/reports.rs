@@ -15,7 +15,7 @@ pub async fn results(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    experiment_csv(&state, user.0.workspace, path.into_inner(), ExperimentExport::Results).await
+    experiment_csv(&state, user.workspace, path.into_inner(), ExperimentExport::Results).await
 }
 
 /// `GET /api/v1/experiments/{id}/daily.csv`.
@@ -25,7 +25,7 @@ pub async fn daily(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    experiment_csv(&state, user.0.workspace, path.into_inner(), ExperimentExport::Daily).await
+    experiment_csv(&state, user.workspace, path.into_inner(), ExperimentExport::Daily).await
 }
 
 /// `GET /api/v1/experiments/{id}/by_format.csv`.
@@ -35,7 +35,7 @@ pub async fn by_format(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    experiment_csv(&state, user.0.workspace, path.into_inner(), ExperimentExport::ByFormat).await
+    experiment_csv(&state, user.workspace, path.into_inner(), ExperimentExport::ByFormat).await
 }
 
 /// `GET /api/v1/variables.csv?metric=`.
@@ -45,5 +45,5 @@ pub async fn variables(
     query: web::Query<MetricQuery>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    variables_csv(&state, user.0.workspace, &query).await
+    variables_csv(&state, user.workspace, &query).await
 }

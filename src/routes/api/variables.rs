@@ -16,10 +16,8 @@ pub async fn index(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let metric = query.metric()?;
-    let (pool, ws) = (state.pool.clone(), user.0.workspace);
-    let rows = web::block(move || {
-        pool.run(|c| attribution::leaderboard(c, ws, metric).map_err(AppError::from))
-    })
-    .await??;
+    let ws = user.workspace;
+    let rows =
+        state.db(move |c| attribution::leaderboard(c, ws, metric).map_err(AppError::from)).await?;
     Ok(HttpResponse::Ok().json(rows))
 }

@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::routes::variants::variant_input;
 use crate::services::pictures::{self, Picture};
 use crate::services::review::{self, Decision};
-use crate::services::variant_pages::{self, variant_json};
+use crate::services::variant_pages::{self, CreatedView, VariantView};
 use crate::services::variants as svc;
 use crate::state::AppState;
 use crate::web::multipart::read_fields;
@@ -30,21 +30,16 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::EditCreative)?;
     let input = variant_input(read_fields(payload, state.settings.max_upload_bytes).await?)?;
-    let st = state.clone();
-    let (uid, ws) = (user.0.id, user.0.workspace);
-    let created = web::block(move || {
-        st.pool.run(|c| {
-            svc::create(c, &st.blobs, &st.settings, &input, ws, Some(uid)).map_err(AppError::from)
+    let (uid, ws) = (user.id, user.workspace);
+    let created = state
+        .blocking(move |st| {
+            st.pool.run(|c| {
+                svc::create(c, &st.blobs, &st.settings, &input, ws, Some(uid))
+                    .map_err(AppError::from)
+            })
         })
-    })
-    .await??;
-    Ok(HttpResponse::Created().json(serde_json::json!({
-        "id": created.variant.id,
-        "job_id": created.job_id,
-        "code": created.variant.code,
-        "duplicate_of": created.duplicate_of,
-        "warnings": created.warnings,
-    })))
+        .await?;
+    Ok(HttpResponse::Created().json(CreatedView::from(created)))
 }
 
 /// `POST /api/v1/variants/selection` with `{parent_kind, parent_id, tool: object|colour, …}`:
@@ -57,9 +52,9 @@ pub async fn selection(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::EditCreative)?;
     let req = super::json_body(body)?;
-    let (st, ws) = (state.clone(), user.0.workspace);
+    let ws = user.workspace;
     let png =
-        web::block(move || svc::select(&st.pool, &st.blobs, &st.settings, ws, &req)).await??;
+        state.blocking(move |st| svc::select(&st.pool, &st.blobs, &st.settings, ws, &req)).await?;
     Ok(HttpResponse::Ok().content_type("image/png").body(png))
 }
 
@@ -70,12 +65,9 @@ pub async fn show(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let (id, ws) = (path.into_inner(), user.0.workspace);
-    let pool = state.pool.clone();
-    let json = web::block(move || {
-        pool.run(|c| variant_pages::api_view(c, ws, id).map_err(AppError::from))
-    })
-    .await??;
+    let (id, ws) = (path.into_inner(), user.workspace);
+    let json =
+        state.db(move |c| variant_pages::api_view(c, ws, id).map_err(AppError::from)).await?;
     Ok(HttpResponse::Ok().json(json))
 }
 
@@ -86,12 +78,12 @@ pub async fn image(
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
-    let (id, ws) = (path.into_inner(), user.0.workspace);
-    let st = state.clone();
-    let bytes = web::block(move || {
-        pictures::picture(&st.pool, &st.blobs, &st.settings, ws, id, Picture::Result)
-    })
-    .await??;
+    let (id, ws) = (path.into_inner(), user.workspace);
+    let bytes = state
+        .blocking(move |st| {
+            pictures::picture(&st.pool, &st.blobs, &st.settings, ws, id, Picture::Result)
+        })
+        .await?;
     Ok(HttpResponse::Ok().content_type("image/png").body(bytes))
 }
 
@@ -106,16 +98,16 @@ pub async fn review(
     let id = path.into_inner();
     let body = super::json_body(body)?;
     let decision = Decision::parse(&body.decision)?;
-    let (pool, settings) = (state.pool.clone(), state.settings.clone());
-    let (uid, ws) = (user.0.id, user.0.workspace);
-    let v = web::block(move || {
-        pool.run(|c| {
-            review::decide(c, ws, id, uid, decision, &body.comment, &settings.review)
-                .map_err(AppError::from)
+    let (uid, ws) = (user.id, user.workspace);
+    let v = state
+        .blocking(move |st| {
+            st.pool.run(|c| {
+                review::decide(c, ws, id, uid, decision, &body.comment, &st.settings.review)
+                    .map_err(AppError::from)
+            })
         })
-    })
-    .await??;
-    Ok(HttpResponse::Ok().json(variant_json(&v, None)))
+        .await?;
+    Ok(HttpResponse::Ok().json(VariantView::new(&v, None)))
 }
 
 /// The submit body.
@@ -136,11 +128,8 @@ pub async fn submit(
     user.require(Permission::EditCreative)?;
     let id = path.into_inner();
     let comment = body.map(|b| b.into_inner().comment).unwrap_or_default();
-    let pool = state.pool.clone();
-    let (uid, ws) = (user.0.id, user.0.workspace);
-    let v = web::block(move || {
-        pool.run(|c| review::submit(c, ws, id, uid, &comment).map_err(AppError::from))
-    })
-    .await??;
-    Ok(HttpResponse::Ok().json(variant_json(&v, None)))
+    let (uid, ws) = (user.id, user.workspace);
+    let v =
+        state.db(move |c| review::submit(c, ws, id, uid, &comment).map_err(AppError::from)).await?;
+    Ok(HttpResponse::Ok().json(VariantView::new(&v, None)))
 }

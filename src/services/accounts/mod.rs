@@ -2,6 +2,7 @@
 //! of each of those actions. No HTTP types here; routes call one function per request.
 
 mod admin;
+mod authenticate;
 mod login;
 mod overview;
 mod passwords;
@@ -10,12 +11,13 @@ mod tokens;
 pub use admin::{
     UsersPage, WorkspaceChoice, change_role, list_users, set_disabled, set_disabled_by_email,
 };
-pub use login::{LoginAttempt, LoginOk, end_all_sessions, login, logout, session_user};
+pub use authenticate::{Authenticated, Credential, Via, authenticate};
+pub use login::{LoginAttempt, LoginOk, end_all_sessions, login, logout};
 pub use overview::{AccountOverview, SessionView, TokenScope, TokenView, overview};
 pub use passwords::{NewPassword, PasswordReset, change_password, reset_password};
 pub use tokens::{
-    IssuedToken, MAX_EXPIRY_DAYS, TokenSpec, TokenUser, create_token, issue_token,
-    issue_token_for_email, revoke_token, token_user,
+    IssuedToken, MAX_EXPIRY_DAYS, TokenSpec, create_token, issue_token, issue_token_for_email,
+    revoke_token,
 };
 
 use crate::auth::{Role, password};
