@@ -242,6 +242,8 @@ impl From<crate::services::imports::ImportServiceError> for AppError {
             }
             ImportServiceError::Db(e) => e.into(),
             ImportServiceError::Pool(e) => e.into(),
+            ImportServiceError::UploadGone => AppError::NotFound(err.to_string()),
+            ImportServiceError::Blobs(e) => AppError::internal(e),
         }
     }
 }

@@ -158,29 +158,12 @@ async fn preview_blob(
 ) -> Result<HttpResponse, AppError> {
     let opts = request.options()?;
     let (blob, ws) = (id.clone(), user.workspace);
-    // Polars runs here, so this must stay on the blocking pool.
     let outcome = state
-        .blocking(move |st| -> Result<_, AppError> {
-            let bytes = match st.blobs.get(&blob) {
-                Ok(b) => b,
-                Err(crate::blobs::BlobError::NotFound(_)) => {
-                    return Err(AppError::NotFound("that upload is gone; upload it again".into()));
-                }
-                Err(e) => return Err(AppError::internal(e)),
-            };
-            match service::parse(&bytes, &opts) {
-                Ok(mut parsed) => {
-                    st.pool
-                        .run(|c| service::fill_unmapped(c, ws, &mut parsed))
-                        .map_err(AppError::internal)?;
-                    Ok(Ok(parsed))
-                }
-                Err(e) => Ok(Err(e)),
-            }
-        })
+        .blocking(move |st| Ok::<_, AppError>(service::preview_upload(st, ws, &blob, &opts)))
         .await?;
     let page = match outcome {
         Ok(parsed) => preview_page(&parsed, &id, &request),
+        Err(e) if !e.is_the_files_fault() => return Err(e.into()),
         Err(e) => {
             let errors = e.to_string();
             let row_errors = match &e {

@@ -14,9 +14,11 @@ use analytics::import::{self as parser, AdRef, ImportOptions, ParsedImport, Plat
 
 use super::import_store::RowWriter;
 pub use super::import_store::import_reader;
+use crate::blobs::{BlobError, BlobId};
 use crate::db::imports::{self, Import};
 use crate::db::workspaces::WorkspaceId;
 use crate::db::{DbConn, DbError, ad_mappings, creative_days};
+use crate::state::Context;
 
 /// Why an import failed. Nothing is written when any of these is returned.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +35,37 @@ pub enum ImportServiceError {
     /// No database connection.
     #[error(transparent)]
     Pool(#[from] DbError),
+    /// The kept upload expired or was never there.
+    #[error("that upload is gone; upload it again")]
+    UploadGone,
+    /// The blob store failed.
+    #[error(transparent)]
+    Blobs(BlobError),
+}
+
+impl ImportServiceError {
+    /// Whether the file itself is at fault, so the user should fix it and upload again (as
+    /// opposed to the site failing).
+    pub fn is_the_files_fault(&self) -> bool {
+        matches!(self, ImportServiceError::Parse(_) | ImportServiceError::TooLarge(_))
+    }
+}
+
+/// The kept upload `blob` parsed for the preview, its unmapped ads matched against workspace
+/// `ws`'s mappings. Polars runs here: call it off the async workers.
+pub fn preview_upload(
+    ctx: &Context,
+    ws: WorkspaceId,
+    blob: &BlobId,
+    opts: &ImportOptions,
+) -> Result<ParsedImport, ImportServiceError> {
+    let bytes = ctx.blobs.get(blob).map_err(|e| match e {
+        BlobError::NotFound(_) => ImportServiceError::UploadGone,
+        other => ImportServiceError::Blobs(other),
+    })?;
+    let mut parsed = parse(&bytes, opts)?;
+    ctx.pool.run(|c| fill_unmapped(c, ws, &mut parsed))?;
+    Ok(parsed)
 }
 
 /// Who and what is being stored.
