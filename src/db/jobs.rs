@@ -315,9 +315,10 @@ pub fn crashed(
 /// that was restarted). Returns `(requeued, failed)`.
 ///
 /// Every worker process runs this, so on PostgreSQL two of them can meet on one stale job. The
-/// rows are locked as they are read and rows another recoverer holds are skipped: otherwise the
-/// second one's update would wait for the first, then count a second crash against the job the
-/// first had just requeued, and fail it.
+/// rows are locked as they are read, and rows another recoverer holds are skipped. Unlocked, the
+/// job could be requeued by the first recoverer and claimed again by a live worker between the
+/// second one's read and its update, which would then count a crash against a healthy claim and,
+/// the job now having crashed once, fail it under the live worker.
 pub fn recover_stale(
     conn: &mut DbConn<'_>,
     stale_before: chrono::NaiveDateTime,
