@@ -17,8 +17,8 @@
 #      reads the same bytes from A and B.
 # It exits non-zero on any loss or duplicate and stops everything it started on exit.
 #
-# Knobs: LIFTMASK_BIN (skip the build and use this binary), CLUSTER_VARIANTS (default 6),
-# CLUSTER_SIZE (master WxH, default 1600x1200), CLUSTER_STALE_SECS (default 10),
+# Knobs: CLUSTER_BIN (skip the build and use this binary; not LIFTMASK_*, which the app reads), CLUSTER_VARIANTS (default 6),
+# CLUSTER_SIZE (master WxH, default 800x600: its hole takes 10-30 s to fill in the debug build), CLUSTER_STALE_SECS (default 10),
 # CLUSTER_KEEP=1 (keep the work directory and the database).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -26,7 +26,7 @@ root="$(pwd)"
 
 export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-postgres}"
 variants="${CLUSTER_VARIANTS:-6}"
-size="${CLUSTER_SIZE:-1600x1200}"
+size="${CLUSTER_SIZE:-800x600}"
 stale="${CLUSTER_STALE_SECS:-10}"
 db="liftmask_cluster_$$"
 url="postgres://${PGUSER}@${PGHOST}:${PGPORT}/${db}?sslmode=disable"
@@ -68,8 +68,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---- build (the debug build the tests use, so the tree is compiled once)
-if [[ -n "${LIFTMASK_BIN:-}" ]]; then
-  bin="$LIFTMASK_BIN"
+if [[ -n "${CLUSTER_BIN:-}" ]]; then
+  bin="$CLUSTER_BIN"
 else
   [[ -n "${LIBTORCH:-}" ]] || bash scripts/setup-libtorch.sh
   say "building (cargo build --tests --workspace --locked)"
@@ -91,9 +91,13 @@ esac
 # Settings every process gets: the database, the check's short stale-job timeout, plain logs.
 common_env=(
   "LIFTMASK_DATABASE_URL=$url" "LIFTMASK_JOBS__STALE_AFTER_SECS=$stale" "NO_COLOR=1"
+  # libgomp's spinning threads crawl when the cores are shared with other processes.
+  "OMP_WAIT_POLICY=PASSIVE"
   "LIFTMASK_LOG=info" "${blob_env[@]}"
 )
 lm() { env "${common_env[@]}" "$bin" --data-dir "$(data_dir "$1")" "${@:2}"; }
+# The same in the background (`lm_bg NAME … &`): the subshell becomes liftmask, so $! is its pid.
+lm_bg() { exec env "${common_env[@]}" "$bin" --data-dir "$(data_dir "$1")" "${@:2}"; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -106,7 +110,7 @@ port_a="$(free_port)"; port_b="$(free_port)"
 while [[ $port_b == "$port_a" ]]; do port_b="$(free_port)"; done
 for i in a b; do
   port_var="port_$i"
-  LIFTMASK_WORKERS=0 lm "$i" serve --bind "127.0.0.1:${!port_var}" >"$work/serve-$i.log" 2>&1 &
+  LIFTMASK_WORKERS=0 lm_bg "$i" serve --bind "127.0.0.1:${!port_var}" >"$work/serve-$i.log" 2>&1 &
   pids+=("$!")
 done
 A="http://127.0.0.1:$port_a"; B="http://127.0.0.1:$port_b"
@@ -142,7 +146,7 @@ say "a login on A is valid on B"
 # ---- three workers, one engine process each.
 worker_pids=()
 for i in 1 2 3; do
-  lm "w$i" worker --processes 1 >"$work/worker-$i.log" 2>&1 &
+  lm_bg "w$i" worker --processes 1 >"$work/worker-$i.log" 2>&1 &
   pids+=("$!"); worker_pids+=("$!")
 done
 for i in 1 2 3; do
@@ -174,14 +178,14 @@ rows = []
 for y in range(h):
     r = bytearray(3 * w)
     for x in range(w):
-        tile = ((x // 24) + (y // 24)) % 2
+        tile = ((x // 96) + (y // 96)) % 2
         n = rng.randrange(24)
         r[3 * x] = min(255, 60 + 90 * tile + n + (x * 60) // w)
         r[3 * x + 1] = min(255, 80 + 40 * tile + n + (y * 60) // h)
         r[3 * x + 2] = min(255, 120 - 40 * tile + n)
     rows.append(bytes(r))
 png(f"{out}/master.png", rows, True)
-cx, cy, rx, ry = w / 2, h / 2, w * 0.22, h * 0.22
+cx, cy, rx, ry = w / 2, h / 2, w * 0.2, h * 0.2
 png(f"{out}/mask.png", [bytes(255 if ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1 else 0 for x in range(w)) for y in range(h)], False)
 PY
 
@@ -216,8 +220,20 @@ supervisor="$(sed -E 's/.*-([0-9]+)-p[0-9]+\.[0-9]+$/\1/' <<<"$killed_name")"
 [[ " ${worker_pids[*]} " == *" $supervisor "* ]] || fail "job $killed_job is held by $killed_name, not one of our workers"
 engine="$(pgrep -P "$supervisor" || true)"
 kill -9 "$supervisor" $engine
-state="$(q "SELECT status || ' ' || round(progress::numeric, 2) FROM jobs WHERE id = $killed_job")"
+killed_at=$SECONDS
+wait "$supervisor" 2>/dev/null || true
+state="$(q "SELECT status || ', progress ' || round(progress::numeric, 2) FROM jobs WHERE id = $killed_job")"
+[[ $state == running* ]] || fail "job $killed_job was no longer running when its worker died ($state)"
 say "killed worker $killed_name (pids $supervisor $engine) in the middle of job $killed_job ($state)"
+
+# Nobody watches a worker that went away with its supervisor: the job comes back once its
+# heartbeat is jobs.stale_after_secs old and another worker's periodic recovery sees it.
+for _ in $(seq 1 600); do
+  [[ "$(q "SELECT crashes FROM jobs WHERE id = $killed_job")" == 1 ]] && break
+  sleep 0.5
+done
+[[ "$(q "SELECT crashes FROM jobs WHERE id = $killed_job")" == 1 ]] || fail "job $killed_job was never recovered"
+say "job $killed_job requeued $((SECONDS - killed_at)) s after the kill (stale after ${stale} s)"
 
 # ---- wait for every job, reading progress from both instances in turn.
 deadline=$((SECONDS + 900))
