@@ -187,6 +187,16 @@ pub enum BenchCommand {
         #[arg(long)]
         csv_out: Option<PathBuf>,
     },
+    /// Jobs claimed and completed per second by concurrent workers (no-op jobs; temp SQLite, or
+    /// `--database-url` of a database with no pending jobs).
+    Queue {
+        /// No-op jobs per round.
+        #[arg(long, default_value_t = 2000)]
+        jobs: usize,
+        /// Worker threads of each round, each on its own connection.
+        #[arg(long, value_delimiter = ',', default_value = "1,2,4,8")]
+        workers: Vec<usize>,
+    },
 }
 
 /// `import` flags.
@@ -368,6 +378,10 @@ fn bench(action: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Import { rows, csv_out } => {
             import_bench(rows, csv_out, &Settings::default())?
         }
+        // `run` sends this one to the queue bench with the settings' database.
+        BenchCommand::Queue { jobs, workers } => {
+            crate::commands::queue_bench::run(jobs, &workers, None)?
+        }
         BenchCommand::Stats { n } => {
             let elapsed = experiments_bench::bench_stats(n)?;
             println!(
@@ -462,6 +476,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         Command::Bench { action: BenchCommand::Import { rows, csv_out } } => {
             import_bench(rows, csv_out, &settings)
         }
+        Command::Bench { action: BenchCommand::Queue { jobs, workers } } => {
+            crate::commands::queue_bench::run(jobs, &workers, settings.database_url.as_deref())
+        }
         Command::Bench { action } => bench(action),
         Command::Worker { processes, child } => {
             tokio::task::spawn_blocking(move || {
@@ -502,12 +519,16 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let state = app.state();
     let (pool, blobs, settings) = (state.pool.clone(), state.blobs.clone(), state.settings.clone());
     tokio::task::spawn_blocking(move || {
-        crate::commands::demo::announce_admin(&pool)?;
-        // A failed demo must not keep the app from serving; say why and go on.
-        if let Err(e) = crate::commands::demo::seed_on_start(&pool, &blobs, &settings) {
-            eprintln!("demo seeding failed: {e:#}");
-        }
-        anyhow::Ok(())
+        // Instances started together on one empty database: one creates the admin and seeds,
+        // the others wait for it and then find both done.
+        pool.exclusive(crate::db::ClusterLock::FirstStart, || {
+            crate::commands::demo::announce_admin(&pool)?;
+            // A failed demo must not keep the app from serving; say why and go on.
+            if let Err(e) = crate::commands::demo::seed_on_start(&pool, &blobs, &settings) {
+                eprintln!("demo seeding failed: {e:#}");
+            }
+            anyhow::Ok(())
+        })
     })
     .await??;
     let bind = &state.settings.bind;

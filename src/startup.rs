@@ -135,6 +135,11 @@ fn build_server(
 
 /// The configured key, or one generated once and kept in the data directory so that logins
 /// survive restarts. The file is created owner-readable only.
+///
+/// Every instance behind one proxy must use the same key, or a cookie set by one is unreadable
+/// to the next and the user is logged out: configure `session_key`, or share the data directory.
+/// Instances sharing the directory and starting together agree on one generated key: each writes
+/// its own to a temporary file and links it into place, which only the first one can do.
 fn session_key(settings: &Settings) -> Result<Key, StartupError> {
     use base64::Engine;
     use secrecy::ExposeSecret;
@@ -147,17 +152,41 @@ fn session_key(settings: &Settings) -> Result<Key, StartupError> {
             .map_err(|e| StartupError::SessionKey(e.to_string()));
     }
     let path = settings.data_dir.join("session.key");
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        if let Ok(bytes) = b64.decode(text.trim())
-            && let Ok(key) = Key::try_from(bytes.as_slice())
-        {
-            return Ok(key);
-        }
-        tracing::warn!(path = %path.display(), "session key file unusable; generating a new one");
+    if crate::db::Backend::from_url(&settings.effective_database_url())
+        == crate::db::Backend::Postgres
+    {
+        tracing::info!(
+            path = %path.display(),
+            "session key from the data directory: other instances must share it or set session_key"
+        );
     }
+    let read = |path: &std::path::Path| -> Option<Result<Key, ()>> {
+        let text = std::fs::read_to_string(path).ok()?;
+        Some(b64.decode(text.trim()).ok().and_then(|b| Key::try_from(b.as_slice()).ok()).ok_or(()))
+    };
+    let unusable = match read(&path) {
+        Some(Ok(key)) => return Ok(key),
+        Some(Err(())) => {
+            tracing::warn!(path = %path.display(), "session key file unusable; generating a new one");
+            true
+        }
+        None => false,
+    };
     let key = Key::generate();
-    write_private(&path, b64.encode(key.master()).as_bytes())?;
-    Ok(key)
+    let tmp = settings.data_dir.join(format!("session.key.{}.tmp", std::process::id()));
+    write_private(&tmp, b64.encode(key.master()).as_bytes())?;
+    let placed =
+        if unusable { std::fs::rename(&tmp, &path) } else { std::fs::hard_link(&tmp, &path) };
+    let _ = std::fs::remove_file(&tmp);
+    match placed {
+        Ok(()) => Ok(key),
+        // Another instance placed its key first: use that one.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => match read(&path) {
+            Some(Ok(theirs)) => Ok(theirs),
+            _ => Err(StartupError::SessionKey(format!("{} is unusable", path.display()))),
+        },
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -2,4 +2,5 @@
 
 pub mod demo;
 pub mod inpaint;
+pub mod queue_bench;
 pub mod worker;

@@ -28,6 +28,8 @@ pub fn run(
     std::fs::create_dir_all(&settings.data_dir)?;
     let pool = DbPool::open(&settings.effective_database_url(), 2)?;
     let n = processes.unwrap_or(settings.workers).max(1);
+    // The children share this machine's cores among `workers` processes.
+    let settings = Settings { workers: n, ..settings };
     let exe = worker_exe(&settings)?;
     println!("liftmask worker: {n} process(es), backend {}", settings.engine.backend);
     let supervisor = Supervisor::start(exe, Arc::new(settings), pool, n)?;

@@ -292,11 +292,20 @@ pub fn crashed(
     policy: CrashPolicy,
 ) -> QueryResult<(usize, usize)> {
     conn.transaction(|tx| {
-        let ids: Vec<i32> = db_run!(tx, |c| jobs::table
-            .filter(jobs::status.eq(JobStatus::Running.as_str()))
-            .filter(jobs::claimed_by.eq(worker))
-            .select(jobs::id)
-            .load(c))?;
+        let ids: Vec<i32> = match tx {
+            DbConn::Postgres(c) => jobs::table
+                .filter(jobs::status.eq(JobStatus::Running.as_str()))
+                .filter(jobs::claimed_by.eq(worker))
+                .select(jobs::id)
+                .for_update()
+                .skip_locked()
+                .load(&mut **c)?,
+            DbConn::Sqlite(c) => jobs::table
+                .filter(jobs::status.eq(JobStatus::Running.as_str()))
+                .filter(jobs::claimed_by.eq(worker))
+                .select(jobs::id)
+                .load(&mut **c)?,
+        };
         count_crash(tx, &ids, reason, policy)
     })
 }
@@ -304,17 +313,32 @@ pub fn crashed(
 /// Counts a crash against running jobs whose heartbeat is older than `stale_before`: their
 /// worker died without anyone watching it (a `liftmask worker` on another machine, or a server
 /// that was restarted). Returns `(requeued, failed)`.
+///
+/// Every worker process runs this, so on PostgreSQL two of them can meet on one stale job. The
+/// rows are locked as they are read, and rows another recoverer holds are skipped. Unlocked, the
+/// job could be requeued by the first recoverer and claimed again by a live worker between the
+/// second one's read and its update, which would then count a crash against a healthy claim and,
+/// the job now having crashed once, fail it under the live worker.
 pub fn recover_stale(
     conn: &mut DbConn<'_>,
     stale_before: chrono::NaiveDateTime,
     policy: CrashPolicy,
 ) -> QueryResult<(usize, usize)> {
     conn.transaction(|tx| {
-        let ids: Vec<i32> = db_run!(tx, |c| jobs::table
-            .filter(jobs::status.eq(JobStatus::Running.as_str()))
-            .filter(jobs::heartbeat_at.lt(stale_before))
-            .select(jobs::id)
-            .load(c))?;
+        let ids: Vec<i32> = match tx {
+            DbConn::Postgres(c) => jobs::table
+                .filter(jobs::status.eq(JobStatus::Running.as_str()))
+                .filter(jobs::heartbeat_at.lt(stale_before))
+                .select(jobs::id)
+                .for_update()
+                .skip_locked()
+                .load(&mut **c)?,
+            DbConn::Sqlite(c) => jobs::table
+                .filter(jobs::status.eq(JobStatus::Running.as_str()))
+                .filter(jobs::heartbeat_at.lt(stale_before))
+                .select(jobs::id)
+                .load(&mut **c)?,
+        };
         count_crash(tx, &ids, "the worker stopped sending heartbeats", policy)
     })
 }
@@ -335,9 +359,16 @@ fn count_crash(
     );
     let retry_error = format!("the worker process died ({reason}); the job was queued again");
     db_run!(conn, |c| {
-        let failed = diesel::update(jobs::table.filter(jobs::id.eq_any(ids)).filter(
-            jobs::crashes.ge(policy.crash_limit - 1).or(jobs::attempts.ge(policy.max_attempts)),
-        ))
+        let failed = diesel::update(
+            jobs::table
+                .filter(jobs::id.eq_any(ids))
+                .filter(jobs::status.eq(JobStatus::Running.as_str()))
+                .filter(
+                    jobs::crashes
+                        .ge(policy.crash_limit - 1)
+                        .or(jobs::attempts.ge(policy.max_attempts)),
+                ),
+        )
         .set((
             jobs::status.eq(JobStatus::Failed.as_str()),
             jobs::crashes.eq(jobs::crashes + 1),
@@ -435,5 +466,65 @@ pub fn set_heartbeat(
 ) -> QueryResult<usize> {
     db_run!(conn, |c| diesel::update(jobs::table.find(id))
         .set(jobs::heartbeat_at.eq(at))
+        .execute(c))
+}
+
+/// The kind of the no-op jobs `liftmask bench queue` enqueues and drains itself. It is not a
+/// [`JobKind`]: a worker that met one would fail it as unknown, and the bench refuses to run
+/// beside pending work (see [`pending`]).
+pub const QUEUE_BENCH_KIND: &str = "queue_bench";
+
+/// Jobs queued or running, of any kind.
+pub fn pending(conn: &mut DbConn<'_>) -> QueryResult<i64> {
+    db_run!(conn, |c| jobs::table
+        .filter(jobs::status.eq_any([JobStatus::Queued.as_str(), JobStatus::Running.as_str()]))
+        .count()
+        .get_result(c))
+}
+
+/// Enqueues `n` no-op bench jobs in workspace `ws`, in batches; returns their ids.
+pub fn enqueue_queue_bench(
+    conn: &mut DbConn<'_>,
+    ws: WorkspaceId,
+    n: usize,
+) -> QueryResult<Vec<i32>> {
+    // 1,000 rows of 6 parameters stay under both backends' limits on bound parameters.
+    const BATCH: usize = 1000;
+    let now = super::now();
+    let mut ids = Vec::with_capacity(n);
+    for start in (0..n).step_by(BATCH) {
+        let rows: Vec<_> = (start..n.min(start + BATCH))
+            .map(|_| {
+                (
+                    jobs::workspace_id.eq(ws.0),
+                    jobs::kind.eq(QUEUE_BENCH_KIND),
+                    jobs::payload.eq("{}"),
+                    jobs::status.eq(JobStatus::Queued.as_str()),
+                    jobs::created_at.eq(now),
+                    jobs::updated_at.eq(now),
+                )
+            })
+            .collect();
+        let batch: Vec<i32> = db_run!(conn, |c| diesel::insert_into(jobs::table)
+            .values(&rows)
+            .returning(jobs::id)
+            .get_results(c))?;
+        ids.extend(batch);
+    }
+    Ok(ids)
+}
+
+/// `(id, status, attempts)` of every bench job.
+pub fn queue_bench_jobs(conn: &mut DbConn<'_>) -> QueryResult<Vec<(i32, String, i32)>> {
+    db_run!(conn, |c| jobs::table
+        .filter(jobs::kind.eq(QUEUE_BENCH_KIND))
+        .order(jobs::id)
+        .select((jobs::id, jobs::status, jobs::attempts))
+        .load(c))
+}
+
+/// Deletes every bench job; returns how many.
+pub fn delete_queue_bench(conn: &mut DbConn<'_>) -> QueryResult<usize> {
+    db_run!(conn, |c| diesel::delete(jobs::table.filter(jobs::kind.eq(QUEUE_BENCH_KIND)))
         .execute(c))
 }

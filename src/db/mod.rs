@@ -6,6 +6,7 @@
 
 pub mod ad_mappings;
 pub mod ads;
+mod advisory;
 pub mod api_tokens;
 pub mod audit_log;
 pub mod creative_days;
@@ -35,6 +36,8 @@ use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub use advisory::ClusterLock;
 
 /// Migrations for SQLite, embedded in the binary.
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -209,14 +212,18 @@ impl DbPool {
         f(&mut conn)
     }
 
-    /// Applies every pending migration; returns how many ran.
+    /// Applies every pending migration; returns how many ran. On PostgreSQL, instances starting
+    /// together migrate one after the other (the later ones find nothing to do).
     pub fn migrate(&self) -> Result<usize, DbError> {
         let applied = match self.get()? {
             PooledConn::Sqlite(mut c) => {
                 c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len())
             }
             PooledConn::Postgres(mut c) => {
-                c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len())
+                advisory::lock(&mut c, ClusterLock::Migrate)?;
+                let applied = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
+                advisory::unlock(&mut c, ClusterLock::Migrate)?;
+                applied
             }
         };
         applied.map_err(|e| DbError::Migration(e.to_string()))

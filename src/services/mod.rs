@@ -26,6 +26,7 @@ pub mod jobs;
 pub mod masters;
 pub mod pictures;
 pub mod priming;
+pub mod queue_bench;
 pub mod recolor;
 pub mod reports;
 pub mod review;

@@ -462,3 +462,54 @@ async fn the_hallucination_ceiling_is_cached_until_the_rejections_change() {
     reject(ids[3]);
     assert!(app.get_html(&page).await.contains("rejected 4 times"));
 }
+
+/// Every worker process looks for stale jobs, so two can meet on one job. The second one must
+/// count no crash against the job the first is requeueing (a second crash fails it:
+/// `CRASH_LIMIT` is 2), whether it waits for the first (SQLite) or passes over it (PostgreSQL).
+#[actix_web::test]
+async fn two_workers_recovering_one_stale_job_count_one_crash() {
+    let app = spawn_app().await;
+    let pool = app.state.pool.clone();
+    let job = db(&pool, |c| {
+        let ws = workspaces::default(c)?;
+        jobs::enqueue(c, JobKind::Variant, r#"{"variant_id": 999}"#, ws)
+    })
+    .unwrap();
+    db(&pool, |c| jobs::claim(c, "gone")).unwrap().expect("claim");
+    let long_ago = liftmask::db::now() - chrono::Duration::hours(1);
+    db(&pool, |c| jobs::set_heartbeat(c, job.id, long_ago)).unwrap();
+    let policy = jobs::CrashPolicy { crash_limit: liftmask::jobs::CRASH_LIMIT, max_attempts: 3 };
+    let cutoff = liftmask::db::now() - chrono::Duration::minutes(2);
+
+    // The first recoverer has requeued the job and not committed yet (its update, as
+    // `recover_stale` writes it, inside a transaction held open a while).
+    let (requeued, wait) = std::sync::mpsc::channel();
+    let first = {
+        let pool = pool.clone();
+        let id = job.id;
+        std::thread::spawn(move || {
+            use diesel::prelude::*;
+            use liftmask::db::schema::jobs as t;
+            pool.run(|c| {
+                c.transaction(|tx| {
+                    let n = liftmask::db_run!(tx, |c| diesel::update(t::table.find(id))
+                        .set((
+                            t::status.eq("queued"),
+                            t::crashes.eq(t::crashes + 1),
+                            t::claimed_by.eq(None::<String>),
+                        ))
+                        .execute(c))?;
+                    requeued.send(()).expect("signal");
+                    std::thread::sleep(std::time::Duration::from_millis(500));
+                    Ok::<_, DbError>(n)
+                })
+            })
+        })
+    };
+    wait.recv().expect("the first recoverer ran");
+    let second = db(&pool, |c| jobs::recover_stale(c, cutoff, policy)).unwrap();
+    let first = first.join().expect("thread").unwrap();
+    assert_eq!((first, second), (1, (0, 0)));
+    let job = db(&pool, |c| jobs::find(c, job.id)).unwrap();
+    assert_eq!((job.status.as_str(), job.crashes, job.claimed_by), ("queued", 1, None));
+}

@@ -38,6 +38,9 @@ pub(super) fn wait_for_job(
     variant_id: i32,
 ) -> Result<(), DemoError> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+    // Claims are told apart by name: a name two processes shared would let one finish the
+    // other's job.
+    let me = format!("demo-seed-{}", std::process::id());
     loop {
         let job = ctx.pool.run(|c| crate::db::jobs::find(c, job_id).map_err(DemoError::from))?;
         match JobStatus::parse(&job.status) {
@@ -49,7 +52,7 @@ pub(super) fn wait_for_job(
                 return Err(DemoError::NotRendered(variant_id, "timed out".into()));
             }
             _ => {
-                if process_one(ctx, engine, "demo-seed")?.is_none() {
+                if process_one(ctx, engine, &me)?.is_none() {
                     std::thread::sleep(std::time::Duration::from_millis(100));
                 }
             }
