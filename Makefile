@@ -1,6 +1,8 @@
 # liftmask — the two commands a new user needs are `make run` and `make test`.
 CARGO ?= cargo
-BIN := target/release/liftmask
+# The dev build: `make test` compiles the same profile and features, so it reuses this tree
+# (deps are optimised, see Cargo.toml). `cargo build --release` is for deployments.
+BIN := target/debug/liftmask
 DATA_DIR ?= data
 BIND ?= 127.0.0.1:8080
 
@@ -15,9 +17,9 @@ system:
 .libtorch/build-version: scripts/setup-libtorch.sh
 	bash scripts/setup-libtorch.sh
 
-## Build the release binary.
+## Build the binary.
 build: setup
-	$(CARGO) build --release --bin liftmask
+	$(CARGO) build --locked
 
 ## Set up, build, migrate, seed the demo and serve on http://127.0.0.1:8080 (SQLite under ./data).
 run: build

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 
 use chrono::NaiveDate;
-use polars::prelude::{InitHashMaps, PlHashMap};
+use polars_core::prelude::{InitHashMaps, PlHashMap};
 
 use super::chunk::ATTRIBUTES;
 use super::row::{AdLabels, CanonicalRow, RowValues, Text};

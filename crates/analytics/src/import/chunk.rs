@@ -10,7 +10,7 @@
 //! unchanged.
 
 use chrono::NaiveDate;
-use polars::prelude::{InitHashMaps, PlHashMap};
+use polars_core::prelude::{InitHashMaps, PlHashMap};
 
 use super::collector::Collector;
 use super::dates::{self, DateOrder};

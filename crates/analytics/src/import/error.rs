@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use polars::prelude::PolarsError;
+use polars_core::prelude::PolarsError;
 use serde::Serialize;
 
 use super::mapping::Field;

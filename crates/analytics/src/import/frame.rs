@@ -1,7 +1,7 @@
 //! Fast, read-only access to the string frame polars produced: each mapped column as one arrow
 //! array, looked up by canonical field, and the map from frame rows back to file lines.
 
-use polars::prelude::{DataFrame, PolarsDataType, StringChunked, StringType};
+use polars_core::prelude::{DataFrame, PolarsDataType, StringChunked, StringType};
 
 use super::mapping::Field;
 use super::numbers::{self, trim_cell};

@@ -5,7 +5,9 @@
 
 use std::io::Cursor;
 
-use polars::prelude::{CsvParseOptions, CsvReadOptions, DataFrame, PolarsResult, SerReader};
+use polars_core::prelude::{DataFrame, PolarsResult};
+use polars_io::SerReader;
+use polars_io::csv::read::{CsvParseOptions, CsvReadOptions};
 
 use super::sniff::Delimiter;
 

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 
-use polars::prelude::DataFrame;
+use polars_core::prelude::DataFrame;
 
 use super::ad_table::ScannedAd;
 use super::chunk::Detail;

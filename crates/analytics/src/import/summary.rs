@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use polars::prelude::{InitHashMaps, PlHashSet};
+use polars_core::prelude::{InitHashMaps, PlHashSet};
 use serde::{Deserialize, Serialize};
 
 use super::detect::Platform;

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use polars::prelude::DataFrame;
+use polars_core::prelude::DataFrame;
 
 use super::ad_table::AdTable;
 use super::chunk::{self, Columns, Detail, Part, RowText};
