@@ -36,7 +36,9 @@ pub fn run(settings: &Settings, plan: Plan) -> anyhow::Result<()> {
         None => println!("blobs.url is unset: measuring the local directory only"),
     }
     let threads = plan.threads.max(1);
-    println!("blob bench: {threads} client thread(s); every blob is read back and its sha256 checked");
+    println!(
+        "blob bench: {threads} client thread(s); every blob is read back and its sha256 checked"
+    );
     for (label, size, count) in [("4 KiB", 4 << 10, plan.small), ("1 MiB", 1 << 20, plan.large)] {
         if count == 0 {
             continue;

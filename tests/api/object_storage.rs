@@ -9,10 +9,7 @@ use crate::helpers::{SpawnOptions, fixture_png, rect_mask, spawn_app_with, test_
 /// Files under `dir`, recursively.
 fn files_under(dir: &std::path::Path) -> usize {
     std::fs::read_dir(dir).map_or(0, |entries| {
-        entries
-            .flatten()
-            .map(|e| if e.path().is_dir() { files_under(&e.path()) } else { 1 })
-            .sum()
+        entries.flatten().map(|e| if e.path().is_dir() { files_under(&e.path()) } else { 1 }).sum()
     })
 }
 
@@ -20,8 +17,9 @@ fn files_under(dir: &std::path::Path) -> usize {
 async fn a_variant_renders_and_downloads_with_its_blobs_in_the_bucket() {
     let Some(blobs) = test_s3_blobs() else { return };
     let url = blobs.url.clone().unwrap();
-    let app = spawn_app_with(SpawnOptions { workers: 1, blobs: blobs.clone(), ..Default::default() })
-        .await;
+    let app =
+        spawn_app_with(SpawnOptions { workers: 1, blobs: blobs.clone(), ..Default::default() })
+            .await;
     let token = app.api_user(Role::Growth);
     let photo = fixture_png("brick.png", 96, 64);
     let master = app.api_master(&token, photo.clone(), "Brick").await;
