@@ -7,7 +7,8 @@ set -euo pipefail
 version="2.5.0"
 bin="${CARGO_HOME:-$HOME/.cargo}/bin/garage"
 
-if [[ -x "$bin" ]] && "$bin" --version 2>/dev/null | grep -qw "v$version"; then
+# `garage --version` says `garage cargo:2.5.0 […]` for a cargo build, `garage v2.5.0 […]` for a release.
+if [[ -x "$bin" ]] && "$bin" --version 2>/dev/null | grep -qE "[:v]${version//./\\.}( |$)"; then
   echo "garage $version already in $bin"
   exit 0
 fi
