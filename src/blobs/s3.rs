@@ -81,11 +81,17 @@ impl S3BlobStore {
         Ok(this)
     }
 
-    fn probe(&self) -> Result<(), object_store::Error> {
+    /// Lists the first page of the prefix, which proves endpoint, credentials and bucket. It runs
+    /// on a thread of its own: stores are opened while the application is built, which `serve`
+    /// and the tests do on an async thread, where blocking on a runtime panics.
+    fn probe(&self) -> Result<(), String> {
         let prefix = Path::from(self.prefix.as_str());
-        // The first page is enough to prove endpoint, credentials and bucket.
-        self.handle.block_on(async { self.store.list(Some(&prefix)).next().await.transpose() })?;
-        Ok(())
+        let first = || self.block_on(async { self.store.list(Some(&prefix)).next().await });
+        match std::thread::scope(|s| s.spawn(first).join()) {
+            Ok(None | Some(Ok(_))) => Ok(()),
+            Ok(Some(Err(e))) => Err(e.to_string()),
+            Err(_) => Err("the listing thread panicked".into()),
+        }
     }
 
     pub(super) fn path_of(&self, id: &BlobId) -> Path {
