@@ -6,7 +6,7 @@ BIN := target/debug/liftmask
 DATA_DIR ?= data
 BIND ?= 127.0.0.1:8080
 
-.PHONY: setup system build run test lint fmt bench clean-data
+.PHONY: setup system build run test lint fmt bench bench-blobs clean-data
 
 ## Install the system libraries (apt, when missing) and libtorch (CPU) into .libtorch, once.
 setup: system .libtorch/build-version
@@ -26,10 +26,11 @@ run: build
 	$(BIN) --data-dir $(DATA_DIR) migrate
 	LIFTMASK_DEMO=true $(BIN) --data-dir $(DATA_DIR) serve --bind $(BIND)
 
-## Set up (plus headless Chromium for the browser test) and run the whole test suite (SQLite, then
-## PostgreSQL when reachable).
+## Set up (plus headless Chromium for the browser test and Garage, an S3-compatible server, for
+## the object-storage tests) and run the whole test suite (SQLite, then PostgreSQL when reachable).
 test: setup
 	bash scripts/setup-system.sh --browser
+	bash scripts/setup-garage.sh
 	bash scripts/test.sh
 
 ## Formatting and lints, as CI runs them.
@@ -43,6 +44,13 @@ fmt:
 ## Benchmarks (release).
 bench: setup
 	$(CARGO) bench --workspace
+
+## Blob put/get throughput, the local directory next to a throwaway local Garage (release).
+bench-blobs: build
+	bash scripts/setup-garage.sh
+	bash scripts/garage.sh sh -c 'LIFTMASK_BLOBS__URL=$$LIFTMASK_TEST_S3_URL \
+	  LIFTMASK_BLOBS__ENDPOINT=$$LIFTMASK_TEST_S3_ENDPOINT LIFTMASK_BLOBS__REGION=garage \
+	  LIFTMASK_BLOBS__ALLOW_HTTP=true $(BIN) bench blobs'
 
 clean-data:
 	rm -rf $(DATA_DIR)

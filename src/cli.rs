@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use crate::auth::Role;
+use crate::commands::bench_blobs::Plan;
 use crate::config::Settings;
 use crate::db::{DbPool, workspaces};
 use crate::services::accounts;
@@ -197,6 +198,19 @@ pub enum BenchCommand {
         #[arg(long, value_delimiter = ',', default_value = "1,2,4,8")]
         workers: Vec<usize>,
     },
+    /// Blob put/get throughput: a temporary local directory and, when `blobs.url` is set, that
+    /// bucket (`make bench-blobs` runs it against a local Garage).
+    Blobs {
+        /// 4 KiB blobs.
+        #[arg(long, default_value_t = 500)]
+        small: usize,
+        /// 1 MiB blobs.
+        #[arg(long, default_value_t = 50)]
+        large: usize,
+        /// Client threads.
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+    },
 }
 
 /// `import` flags.
@@ -382,6 +396,10 @@ fn bench(action: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Queue { jobs, workers } => {
             crate::commands::queue_bench::run(jobs, &workers, None)?
         }
+        // `run` sends this one to the blob bench with the settings; the local store only here.
+        BenchCommand::Blobs { small, large, threads } => {
+            crate::commands::bench_blobs::run(&Settings::default(), Plan { small, large, threads })?
+        }
         BenchCommand::Stats { n } => {
             let elapsed = experiments_bench::bench_stats(n)?;
             println!(
@@ -478,6 +496,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Bench { action: BenchCommand::Queue { jobs, workers } } => {
             crate::commands::queue_bench::run(jobs, &workers, settings.database_url.as_deref())
+        }
+        Command::Bench { action: BenchCommand::Blobs { small, large, threads } } => {
+            let plan = Plan { small, large, threads };
+            tokio::task::spawn_blocking(move || crate::commands::bench_blobs::run(&settings, plan))
+                .await?
         }
         Command::Bench { action } => bench(action),
         Command::Worker { processes, child } => {

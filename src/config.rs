@@ -60,6 +60,8 @@ pub struct Settings {
     pub audit: AuditSettings,
     /// Job queue retry settings.
     pub jobs: JobSettings,
+    /// Where blobs (images, masks, uploads) live.
+    pub blobs: BlobSettings,
     pub review: ReviewSettings,
     /// Seed the demo workspace on start when the database has no masters.
     pub demo: bool,
@@ -110,6 +112,31 @@ pub struct JobSettings {
     pub render_timeout_secs: u64,
     /// Seconds an import may run before its worker process is stopped and the job failed.
     pub import_timeout_secs: u64,
+}
+
+/// Blob storage. Credentials for S3 never go here: they come from the standard AWS variables
+/// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, optional `AWS_SESSION_TOKEN`), which worker
+/// processes inherit, or from the instance's role when those are unset.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BlobSettings {
+    /// `s3://bucket/prefix` for an S3-compatible object store; unset keeps blobs in
+    /// `<data_dir>/blobs`.
+    pub url: Option<String>,
+    /// The S3 endpoint, e.g. `http://127.0.0.1:3900` for a local Garage; unset means AWS.
+    pub endpoint: Option<String>,
+    /// The S3 region (Garage's default is `garage`); unset means `AWS_REGION` or `us-east-1`.
+    pub region: Option<String>,
+    /// Allow a plain-HTTP endpoint (a local store); off, only HTTPS is used.
+    pub allow_http: bool,
+    /// Largest blob, in bytes, stored or read; larger ones are refused on both stores.
+    pub max_bytes: u64,
+}
+
+impl Default for BlobSettings {
+    fn default() -> Self {
+        Self { url: None, endpoint: None, region: None, allow_http: false, max_bytes: 256 << 20 }
+    }
 }
 
 /// Review rules.
@@ -164,6 +191,7 @@ impl Default for Settings {
             engine: EngineSettings::default(),
             audit: AuditSettings::default(),
             jobs: JobSettings::default(),
+            blobs: BlobSettings::default(),
             review: ReviewSettings::default(),
             demo: false,
             log: "info".into(),
@@ -194,7 +222,7 @@ impl Settings {
         }
     }
 
-    /// Where blobs live.
+    /// Where blobs live when `blobs.url` is unset.
     pub fn blob_dir(&self) -> PathBuf {
         self.data_dir.join("blobs")
     }

@@ -15,7 +15,6 @@ use tracing_actix_web::TracingLogger;
 
 use crate::auth::csrf::FORM_BODY_LIMIT;
 use crate::auth::rate_limit::LoginLimiter;
-use crate::blobs::{BlobStore, LocalBlobStore};
 use crate::config::Settings;
 use crate::db::DbPool;
 use crate::state::{AppState, Context};
@@ -56,7 +55,7 @@ impl Application {
         if applied > 0 {
             tracing::info!(applied, "database migrated");
         }
-        let blobs: Arc<dyn BlobStore> = Arc::new(LocalBlobStore::open(settings.blob_dir())?);
+        let blobs = crate::blobs::open(&settings)?;
         let key = session_key(&settings)?;
         let templates = crate::web::render::load_templates()?;
         let listener = TcpListener::bind(&settings.bind)?;

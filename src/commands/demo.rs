@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::blobs::{BlobStore, LocalBlobStore};
+use crate::blobs::BlobStore;
 use crate::config::Settings;
 use crate::db::DbPool;
 use crate::jobs::{WorkerContext, build_engine};
@@ -11,7 +11,7 @@ use crate::services::{accounts, demo, demo_reset};
 /// Seeds the demo (or recreates it with `reset`) and prints what was made.
 pub fn run(pool: DbPool, settings: Settings, reset: bool) -> anyhow::Result<()> {
     announce_admin(&pool)?;
-    let blobs: Arc<dyn BlobStore> = Arc::new(LocalBlobStore::open(settings.blob_dir())?);
+    let blobs = crate::blobs::open(&settings)?;
     let ctx = WorkerContext { pool, blobs, settings: Arc::new(settings) };
     let engine = build_engine(&ctx.settings.engine)?;
     let summary = if reset {

@@ -1,5 +1,6 @@
 //! Command implementations that are more than a call into one service.
 
+pub mod bench_blobs;
 pub mod demo;
 pub mod inpaint;
 pub mod queue_bench;

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use crate::blobs::{BlobStore, LocalBlobStore};
 use crate::config::Settings;
 use crate::db::DbPool;
 
@@ -60,7 +59,7 @@ pub fn run(name: &str) -> Result<(), ChildError> {
     let threads = (cores / settings.workers.max(1)).max(1);
     tch::set_num_threads(i32::try_from(threads).unwrap_or(1));
     let pool = DbPool::open(&settings.effective_database_url(), 2)?;
-    let blobs: Arc<dyn BlobStore> = Arc::new(LocalBlobStore::open(settings.blob_dir())?);
+    let blobs = crate::blobs::open(&settings)?;
     let engine = build_engine(&settings.engine)?;
     tracing::info!(worker = name, backend = engine.name(), "worker process ready");
     let ctx = WorkerContext { pool, blobs, settings: Arc::new(settings) };

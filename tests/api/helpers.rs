@@ -41,6 +41,8 @@ pub struct SpawnOptions {
     pub allow_self_approval: bool,
     pub workers: usize,
     pub render_timeout_secs: u64,
+    /// Where blobs live; the default is the local directory under the test's data dir.
+    pub blobs: liftmask::config::BlobSettings,
 }
 
 impl Default for SpawnOptions {
@@ -53,6 +55,7 @@ impl Default for SpawnOptions {
             allow_self_approval: false,
             workers: 0,
             render_timeout_secs: 600,
+            blobs: liftmask::config::BlobSettings::default(),
         }
     }
 }
@@ -94,6 +97,29 @@ fn without_tls(url: &str) -> (String, String) {
     (format!("{path}?{query}"), query)
 }
 
+/// Blob settings for the S3-compatible test server (`scripts/test.sh` starts Garage and exports
+/// `LIFTMASK_TEST_S3_*` and the `AWS_*` key), under a fresh prefix; `None` outside CI when no
+/// server is configured. Under `CI=true` a missing server fails the test.
+pub fn test_s3_blobs() -> Option<liftmask::config::BlobSettings> {
+    let Ok(url) = std::env::var("LIFTMASK_TEST_S3_URL") else {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI must test S3 blobs: LIFTMASK_TEST_S3_URL is unset (scripts/test.sh starts Garage)"
+        );
+        eprintln!("S3 test skipped: LIFTMASK_TEST_S3_URL is unset (scripts/test.sh sets it)");
+        return None;
+    };
+    let endpoint = std::env::var("LIFTMASK_TEST_S3_ENDPOINT").ok();
+    Some(liftmask::config::BlobSettings {
+        url: Some(format!("{}/api-{}", url.trim_end_matches('/'), uuid_like())),
+        allow_http: endpoint.as_deref().is_some_and(|e| e.starts_with("http://")),
+        endpoint,
+        region: std::env::var("LIFTMASK_TEST_S3_REGION").ok(),
+        ..Default::default()
+    })
+}
+
 fn uuid_like() -> String {
     use rand::Rng;
     let mut rng = rand::thread_rng();
@@ -124,6 +150,7 @@ pub async fn spawn_app_with(opts: SpawnOptions) -> TestApp {
             render_timeout_secs: opts.render_timeout_secs,
             ..Default::default()
         },
+        blobs: opts.blobs,
         ..Settings::default()
     };
     let app = Application::build(settings.clone()).expect("build app");

@@ -19,6 +19,7 @@ mod imports;
 mod jobs;
 mod masters;
 mod migrations;
+mod object_storage;
 mod pages;
 mod reports;
 mod reviews;
