@@ -1,6 +1,9 @@
 # liftmask — the two commands a new user needs are `make run` and `make test`.
 CARGO ?= cargo
+# `liftmask` links no libtorch; it execs `liftmask-engine`, built beside it, for serve, worker,
+# inpaint and demo.
 BIN := target/release/liftmask
+ENGINE_BIN := target/release/liftmask-engine
 DATA_DIR ?= data
 BIND ?= 127.0.0.1:8080
 
@@ -15,9 +18,9 @@ system:
 .libtorch/build-version: scripts/setup-libtorch.sh
 	bash scripts/setup-libtorch.sh
 
-## Build the release binary.
+## Build the release binaries (liftmask, and liftmask-engine beside it).
 build: setup
-	$(CARGO) build --release --bin liftmask
+	$(CARGO) build --release --bins
 
 ## Set up, build, migrate, seed the demo and serve on http://127.0.0.1:8080 (SQLite under ./data).
 run: build

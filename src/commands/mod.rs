@@ -1,5 +1,6 @@
 //! Command implementations that are more than a call into one service.
 
 pub mod demo;
+pub mod engine;
 pub mod inpaint;
 pub mod worker;
