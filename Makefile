@@ -1,9 +1,8 @@
 # liftmask — the two commands a new user needs are `make run` and `make test`.
 CARGO ?= cargo
-# `liftmask` links no libtorch; it execs `liftmask-engine`, built beside it, for serve, worker,
-# inpaint and demo.
+# `liftmask` links no libtorch; for serve, worker, inpaint and demo it execs
+# target/release/liftmask-engine, which `build` makes beside it.
 BIN := target/release/liftmask
-ENGINE_BIN := target/release/liftmask-engine
 DATA_DIR ?= data
 BIND ?= 127.0.0.1:8080
 

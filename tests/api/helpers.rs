@@ -327,7 +327,9 @@ impl TestApp {
             blobs: self.state.blobs.clone(),
             settings: std::sync::Arc::new(self.settings.clone()),
         };
-        let engine = liftmask::jobs::build_engine(&inpaint_torch::TorchBackends, &self.settings.engine).expect("engine");
+        let engine =
+            liftmask::jobs::build_engine(&inpaint_torch::TorchBackends, &self.settings.engine)
+                .expect("engine");
         std::thread::scope(|s| {
             s.spawn(|| {
                 let mut n = 0;

@@ -17,8 +17,8 @@ use image::{GrayImage, RgbImage};
 use tch::{Device, Kind, Tensor};
 
 use crate::convert::{mask_to_tensor, rgb_to_tensor, tensor_to_rgb};
-use inpaint::mask::validate;
 use crate::rng::SplitMix64;
+use inpaint::mask::validate;
 use inpaint::{InpaintError, InpaintOptions, Inpainter};
 use level::{Level, Nnf};
 
