@@ -2,6 +2,8 @@
 CARGO ?= cargo
 # The dev build: `make test` compiles the same profile and features, so it reuses this tree
 # (deps are optimised, see Cargo.toml). `cargo build --release` is for deployments.
+# `liftmask` links no libtorch; for serve, worker, inpaint and demo it execs the
+# liftmask-engine that `build` makes beside it.
 BIN := target/debug/liftmask
 DATA_DIR ?= data
 BIND ?= 127.0.0.1:8080
@@ -17,9 +19,9 @@ system:
 .libtorch/build-version: scripts/setup-libtorch.sh
 	bash scripts/setup-libtorch.sh
 
-## Build the binary.
+## Build the binaries (liftmask, and liftmask-engine beside it).
 build: setup
-	$(CARGO) build --locked
+	$(CARGO) build --locked --bins
 
 ## Set up, build, migrate, seed the demo and serve on http://127.0.0.1:8080 (SQLite under ./data).
 run: build

@@ -1,8 +1,10 @@
-//! Build script for the `liftmask` binary.
+//! Build script for the `liftmask` and `liftmask-engine` binaries.
 //!
 //! 1. torch-sys links libtorch without an rpath, and the default `--as-needed` drops libtorch_cuda
 //!    because nothing references it directly, which would hide CUDA on GPU machines. Embedding the
-//!    rpath and forcing the link keeps `target/release/liftmask` runnable with no environment.
+//!    rpath (every target, so tests that render run with no environment) and forcing the link of
+//!    `liftmask-engine` only keeps `target/release/liftmask-engine` runnable with no environment,
+//!    while `liftmask` loads no libtorch at all.
 //! 2. Templates and static assets are embedded, so the binary runs from any directory.
 
 use std::fmt::Write as _;
@@ -11,8 +13,8 @@ use std::path::{Path, PathBuf};
 fn main() {
     if let Ok(lib) = std::env::var("DEP_TCH_LIBTORCH_LIB") {
         println!("cargo:rustc-link-arg=-Wl,-rpath={lib}");
-        println!("cargo:rustc-link-arg=-Wl,--no-as-needed");
-        println!("cargo:rustc-link-arg=-ltorch");
+        println!("cargo:rustc-link-arg-bin=liftmask-engine=-Wl,--no-as-needed");
+        println!("cargo:rustc-link-arg-bin=liftmask-engine=-ltorch");
     }
     println!("cargo:rerun-if-env-changed=DEP_TCH_LIBTORCH_LIB");
 

@@ -12,7 +12,10 @@
 # median wall time, CPU time and peak memory (RSS) of each, and the ratios.
 #
 # Environment: LIFTMASK_BIN (default target/release/liftmask, built when missing),
-# POLARS_VERSION (default 2.1.0), BENCH_DATABASE_URL (optional, a PostgreSQL server URL).
+# POLARS_VERSION (default 2.1.0), BENCH_DATABASE_URL (optional, a PostgreSQL server URL),
+# BEFORE_BIN (optional, another build, e.g. a copy of an older target/release/liftmask, or
+# target/release/liftmask-engine to see what loading libtorch costs): its dry run and SQLite
+# imports are measured too, in the same alternation, with their own ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,7 +40,7 @@ fi
 PY="$VENV/bin/python"
 
 if [ ! -x "$BIN" ]; then
-  cargo build --release --bin liftmask
+  cargo build --release --bins
 fi
 if [ ! -x /usr/bin/time ]; then
   apt-get update -qq && apt-get install -y -qq time >/dev/null
@@ -69,13 +72,21 @@ measure() {
 pg_db() { echo "${BENCH_DATABASE_URL%/*}/$1"; }
 
 echo "file: $FILE ($ROWS rows, $(du -m "$FILE" | cut -f1) MB); $RUNS runs each, alternating" >&2
+# sqlite_pair PREFIX BIN: a dry run, then full imports into a fresh SQLite database.
+sqlite_pair() {
+  measure "${1}liftmask --dry-run" "$2" --data-dir "$WORK/dry" import "$FILE" --dry-run --json
+  rm -rf "$WORK/sqlite"
+  measure "${1}sqlite import, all new" "$2" --data-dir "$WORK/sqlite" import "$FILE" --json
+  measure "${1}sqlite import, all updated" "$2" --data-dir "$WORK/sqlite" import "$FILE" --json
+}
+
 for run in $(seq "$RUNS"); do
   echo "run $run/$RUNS" >&2
-  measure "liftmask --dry-run" "$BIN" --data-dir "$WORK/dry" import "$FILE" --dry-run --json
   measure "polars-python" "$PY" scripts/bench_import_polars.py "$FILE"
-  rm -rf "$WORK/sqlite"
-  measure "sqlite import, all new" "$BIN" --data-dir "$WORK/sqlite" import "$FILE" --json
-  measure "sqlite import, all updated" "$BIN" --data-dir "$WORK/sqlite" import "$FILE" --json
+  sqlite_pair "" "$BIN"
+  if [ -n "${BEFORE_BIN:-}" ]; then
+    sqlite_pair "before: " "$BEFORE_BIN"
+  fi
   if [ -n "${BENCH_DATABASE_URL:-}" ]; then
     db="liftmask_bench_$$"
     psql -q "$BENCH_DATABASE_URL" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
@@ -100,10 +111,14 @@ print(f"{'':30} {'wall (median)':>14} {'CPU':>8} {'peak RSS':>10}  runs (wall)")
 for name, (wall, cpu, rss) in med.items():
     walls = " ".join(f"{r[0]:.2f}" for r in runs[name])
     print(f"{name:30} {wall:12.3f} s {cpu:6.2f} s {rss:7.0f} MB  {walls}")
-lm, py = med["liftmask --dry-run"], med["polars-python"]
-print(f"\nliftmask --dry-run vs Polars-Python: {py[0] / lm[0]:.2f}x its speed (wall), "
-      f"{lm[1] / py[1]:.2f}x its CPU, {lm[2] / py[2]:.0%} of its peak memory")
-for name in med:
-    if "import" in name:
-        print(f"{name}: {med[name][0] / lm[0]:.2f}x the dry run's wall time, peak {med[name][2]:.0f} MB")
+py = med["polars-python"]
+for prefix in ("", "before: "):
+    lm = med.get(prefix + "liftmask --dry-run")
+    if lm is None:
+        continue
+    print(f"\n{prefix}liftmask --dry-run vs Polars-Python: {py[0] / lm[0]:.2f}x its speed (wall), "
+          f"{lm[1] / py[1]:.2f}x its CPU, {lm[2] / py[2]:.0%} of its peak memory")
+    for name in med:
+        if "import" in name and name.startswith(prefix) and (prefix or not name.startswith("before: ")):
+            print(f"{name}: {med[name][0] / lm[0]:.2f}x the dry run's wall time, peak {med[name][2]:.0f} MB")
 EOF

@@ -19,10 +19,18 @@
 #
 # Knobs: CLUSTER_BIN (skip the build and use this binary; not LIFTMASK_*, which the app reads), CLUSTER_VARIANTS (default 6),
 # CLUSTER_SIZE (master WxH, default 800x600: its hole takes 10-30 s to fill in the debug build), CLUSTER_STALE_SECS (default 10),
-# CLUSTER_KEEP=1 (keep the work directory and the database).
+# CLUSTER_KEEP=1 (keep the work directory and the database), CLUSTER_BLOBS (garage, the default: a
+# local Garage and a data directory per process; local: one shared blob directory).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$(pwd)"
+
+# The blobs live on the object store: run once more inside a throwaway Garage (scripts/garage.sh
+# starts it, sets LIFTMASK_TEST_S3_* and the AWS key, and stops it afterwards).
+if [[ "${CLUSTER_BLOBS:-garage}" == garage && -z "${LIFTMASK_TEST_S3_URL:-}" ]]; then
+  bash scripts/setup-garage.sh
+  exec bash scripts/garage.sh bash "$0" "$@"
+fi
 
 export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-postgres}"
 variants="${CLUSTER_VARIANTS:-6}"
@@ -79,13 +87,24 @@ fi
 [[ -x "$bin" ]] || fail "no binary at $bin"
 
 # ---- the blob store: every process must read what another wrote.
-# local: one directory shared by all processes (one machine), so each uses the same --data-dir,
-# which also shares the generated session key. An object store replaces this block: a data
-# directory per process, `LIFTMASK_BLOBS__URL=s3://…` in blob_env and one LIFTMASK_SESSION_KEY.
+# garage (the default): blobs in a bucket of the local Garage that scripts/garage.sh started, as
+# separate machines would share them; each process has a data directory of its own, so nothing
+# else is shared through the disk, and all get one session key.
+# local: one directory shared by all processes (one machine), which also shares the session key.
 blob_env=()
-case "${CLUSTER_BLOBS:-local}" in
+case "${CLUSTER_BLOBS:-garage}" in
+  garage)
+    data_dir() { mkdir -p "$work/$1"; echo "$work/$1"; }
+    blob_env=(
+      "LIFTMASK_BLOBS__URL=${LIFTMASK_TEST_S3_URL}/cluster-$$"
+      "LIFTMASK_BLOBS__ENDPOINT=${LIFTMASK_TEST_S3_ENDPOINT}"
+      "LIFTMASK_BLOBS__REGION=${LIFTMASK_TEST_S3_REGION}"
+      "LIFTMASK_BLOBS__ALLOW_HTTP=true"
+      "LIFTMASK_SESSION_KEY=$(head -c 64 /dev/urandom | base64 -w0)"
+    )
+    ;;
   local) data_dir() { echo "$work/shared"; } ;;
-  *) fail "CLUSTER_BLOBS=${CLUSTER_BLOBS} is not supported (local)" ;;
+  *) fail "CLUSTER_BLOBS=${CLUSTER_BLOBS} is not supported (garage, local)" ;;
 esac
 
 # Settings every process gets: the database, the check's short stale-job timeout, plain logs.

@@ -52,7 +52,7 @@ def ensure_venv():
 
 def build_engine():
     subprocess.run(
-        ["cargo", "build", "--release", "--locked", "-p", "inpaint", "--example", "batch_fill"],
+        ["cargo", "build", "--release", "--locked", "-p", "inpaint-torch", "--example", "batch_fill"],
         cwd=ROOT,
         check=True,
     )

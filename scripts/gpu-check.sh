@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# GPU check for crates/inpaint: run its tests on CUDA, then print the benchmark.
+# GPU check for the inpainting engines (crates/inpaint-torch, with crates/inpaint): run their
+# tests on CUDA, then print the benchmark.
 #
 #   scripts/gpu-check.sh                  On a GPU machine with Rust and PyTorch 2.11: build only
-#                                         crates/inpaint against the installed CUDA torch
+#                                         crates/inpaint-torch against the installed CUDA torch
 #                                         (LIBTORCH_USE_PYTORCH=1), test on cuda, bench.
 #   scripts/gpu-check.sh --prebuild DIR   On a build machine (CPU libtorch is fine: the ABI is the
 #                                         same): build the test and bench binaries, copy them to DIR.
@@ -45,15 +46,15 @@ case "$mode" in
     preflight
     cd "$root"
     export LIBTORCH_USE_PYTORCH=1 CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target/gpu-check}"
-    cargo test -p inpaint -j"$(nproc)"
-    cargo bench -p inpaint -j"$(nproc)"
+    cargo test -p inpaint -p inpaint-torch -j"$(nproc)"
+    cargo bench -p inpaint-torch -j"$(nproc)"
     ;;
   --prebuild)
     cd "$root"
     rm -rf "$dir" && mkdir -p "$dir"
     {
-      cargo test -p inpaint --no-run -j2 --message-format=json
-      cargo bench -p inpaint --no-run -j2 --message-format=json
+      cargo test -p inpaint -p inpaint-torch --no-run -j2 --message-format=json
+      cargo bench -p inpaint-torch --no-run -j2 --message-format=json
     } | executables | while read -r kind name exe; do
       cp "$exe" "$dir/$kind-$name"
       strip --strip-debug "$dir/$kind-$name"

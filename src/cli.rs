@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use inpaint::Backends;
 
 use crate::auth::Role;
 use crate::commands::bench_blobs::Plan;
@@ -437,15 +438,23 @@ fn open_pool(settings: &Settings) -> anyhow::Result<DbPool> {
     Ok(pool)
 }
 
-/// Runs the parsed command.
-pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+/// Runs the parsed command. `engine` renders: the libtorch engines in `liftmask-engine`, `None`
+/// in `liftmask`, which execs the engine binary for [`Command::needs_engine`] commands first.
+pub async fn run(
+    cli: Cli,
+    settings: Settings,
+    engine: Option<&'static dyn Backends>,
+) -> anyhow::Result<()> {
+    let backends = || engine.ok_or_else(crate::commands::engine::missing);
     match cli.command {
-        Command::Serve(_) => serve(settings).await,
-        Command::Inpaint(args) => crate::commands::inpaint::run(args, &settings),
+        Command::Serve(_) => serve(settings, backends()?).await,
+        Command::Inpaint(args) => crate::commands::inpaint::run(args, &settings, backends()?),
         Command::Demo { reset } => {
-            let pool = open_pool(&settings)?;
-            tokio::task::spawn_blocking(move || crate::commands::demo::run(pool, settings, reset))
-                .await?
+            let (pool, backends) = (open_pool(&settings)?, backends()?);
+            tokio::task::spawn_blocking(move || {
+                crate::commands::demo::run(pool, settings, reset, backends)
+            })
+            .await?
         }
         Command::Migrate { revert_all } => {
             std::fs::create_dir_all(&settings.data_dir)?;
@@ -504,8 +513,9 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Bench { action } => bench(action),
         Command::Worker { processes, child } => {
+            let backends = backends()?;
             tokio::task::spawn_blocking(move || {
-                crate::commands::worker::run(settings, processes, child)
+                crate::commands::worker::run(settings, processes, child, backends)
             })
             .await?
         }
@@ -537,7 +547,7 @@ fn set_disabled(settings: &Settings, email: &str, disabled: bool) -> anyhow::Res
     Ok(())
 }
 
-async fn serve(settings: Settings) -> anyhow::Result<()> {
+async fn serve(settings: Settings, backends: &'static dyn Backends) -> anyhow::Result<()> {
     let app = Application::build(settings)?;
     let state = app.state();
     let (pool, blobs, settings) = (state.pool.clone(), state.blobs.clone(), state.settings.clone());
@@ -547,7 +557,8 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         pool.exclusive(crate::db::ClusterLock::FirstStart, || {
             crate::commands::demo::announce_admin(&pool)?;
             // A failed demo must not keep the app from serving; say why and go on.
-            if let Err(e) = crate::commands::demo::seed_on_start(&pool, &blobs, &settings) {
+            if let Err(e) = crate::commands::demo::seed_on_start(&pool, &blobs, &settings, backends)
+            {
                 eprintln!("demo seeding failed: {e:#}");
             }
             anyhow::Ok(())

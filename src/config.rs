@@ -52,7 +52,8 @@ pub struct Settings {
     /// `liftmask worker`. Each runs one job at a time, so a crash ends one job.
     pub workers: usize,
     /// The executable the worker processes run (as `<exe> worker --child`); unset means this
-    /// very executable. Tests point it at the built `liftmask` binary.
+    /// very executable, `liftmask-engine` (`liftmask` hands `serve` and `worker` to it). Tests
+    /// point it at the built `liftmask-engine` binary.
     pub worker_exe: Option<PathBuf>,
     /// Inpainting engine settings.
     pub engine: EngineSettings,

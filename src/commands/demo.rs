@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use inpaint::Backends;
+
 use crate::blobs::BlobStore;
 use crate::config::Settings;
 use crate::db::DbPool;
@@ -9,11 +11,16 @@ use crate::jobs::{WorkerContext, build_engine};
 use crate::services::{accounts, demo, demo_reset};
 
 /// Seeds the demo (or recreates it with `reset`) and prints what was made.
-pub fn run(pool: DbPool, settings: Settings, reset: bool) -> anyhow::Result<()> {
+pub fn run(
+    pool: DbPool,
+    settings: Settings,
+    reset: bool,
+    backends: &dyn Backends,
+) -> anyhow::Result<()> {
     announce_admin(&pool)?;
     let blobs = crate::blobs::open(&settings)?;
     let ctx = WorkerContext { pool, blobs, settings: Arc::new(settings) };
-    let engine = build_engine(&ctx.settings.engine)?;
+    let engine = build_engine(backends, &ctx.settings.engine)?;
     let summary = if reset {
         demo_reset::reset(&ctx, engine.as_ref())?
     } else {
@@ -36,13 +43,14 @@ pub fn seed_on_start(
     pool: &DbPool,
     blobs: &Arc<dyn BlobStore>,
     settings: &Arc<Settings>,
+    backends: &dyn Backends,
 ) -> anyhow::Result<()> {
     if !settings.demo {
         return Ok(());
     }
     let ctx =
         WorkerContext { pool: pool.clone(), blobs: blobs.clone(), settings: settings.clone() };
-    let engine = build_engine(&settings.engine)?;
+    let engine = build_engine(backends, &settings.engine)?;
     println!("seeding the demo workspace with the real engine (a few seconds)…");
     if let Some(summary) = demo::seed_if_empty(&ctx, engine.as_ref())? {
         print_summary(&summary);

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
-use inpaint::{BackendKind, DecodeLimits, DevicePreference, InpaintOptions};
+use inpaint::{BackendKind, Backends, DecodeLimits, DevicePreference, InpaintOptions};
 
 use crate::config::Settings;
 
@@ -42,7 +42,7 @@ pub struct InpaintArgs {
 }
 
 /// Runs the fill and reports what changed.
-pub fn run(args: InpaintArgs, settings: &Settings) -> anyhow::Result<()> {
+pub fn run(args: InpaintArgs, settings: &Settings, backends: &dyn Backends) -> anyhow::Result<()> {
     let limits = DecodeLimits {
         max_width: settings.max_image_side,
         max_height: settings.max_image_side,
@@ -57,7 +57,7 @@ pub fn run(args: InpaintArgs, settings: &Settings) -> anyhow::Result<()> {
         .with_context(|| format!("image {}", args.image.display()))?;
     let mask = inpaint::load_mask(&mask_bytes, &limits)
         .with_context(|| format!("mask {}", args.mask.display()))?;
-    let engine = inpaint::build_backend(args.backend, args.model.as_deref(), args.device)?;
+    let engine = backends.build(args.backend, args.model.as_deref(), args.device)?;
     let opts = InpaintOptions {
         seed: args.seed,
         grow: args.grow,

@@ -2,6 +2,7 @@
 
 pub mod bench_blobs;
 pub mod demo;
+pub mod engine;
 pub mod inpaint;
 pub mod queue_bench;
 pub mod worker;

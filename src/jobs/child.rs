@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use inpaint::Backends;
+
 use crate::config::Settings;
 use crate::db::DbPool;
 
@@ -35,9 +37,9 @@ pub enum ChildError {
     Engine(#[from] inpaint::InpaintError),
 }
 
-/// Reads the settings line from stdin and runs the worker loop as `name`; returns only on a
-/// start-up error.
-pub fn run(name: &str) -> Result<(), ChildError> {
+/// Reads the settings line from stdin and runs the worker loop as `name` with an engine from
+/// `backends`; returns only on a start-up error.
+pub fn run(name: &str, backends: &dyn Backends) -> Result<(), ChildError> {
     let mut stdin = std::io::stdin().lock();
     let mut line = String::new();
     stdin.read_line(&mut line).map_err(|e| ChildError::Settings(e.to_string()))?;
@@ -57,10 +59,10 @@ pub fn run(name: &str) -> Result<(), ChildError> {
     // Every worker process has its own libtorch pool; share the cores among them.
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let threads = (cores / settings.workers.max(1)).max(1);
-    tch::set_num_threads(i32::try_from(threads).unwrap_or(1));
+    backends.set_threads(threads);
     let pool = DbPool::open(&settings.effective_database_url(), 2)?;
     let blobs = crate::blobs::open(&settings)?;
-    let engine = build_engine(&settings.engine)?;
+    let engine = build_engine(backends, &settings.engine)?;
     tracing::info!(worker = name, backend = engine.name(), "worker process ready");
     let ctx = WorkerContext { pool, blobs, settings: Arc::new(settings) };
     let tell = |r: Report| {

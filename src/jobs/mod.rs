@@ -11,7 +11,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
-use inpaint::{BackendKind, DevicePreference, InpaintError, Inpainter};
+use inpaint::{BackendKind, Backends, DevicePreference, InpaintError, Inpainter};
 
 use crate::config::EngineSettings;
 use crate::db::jobs::{self, CrashPolicy, Job, JobKind};
@@ -59,11 +59,15 @@ impl WorkerContext {
     }
 }
 
-/// Builds the configured inpainting backend: the one place the app picks an engine.
-pub fn build_engine(engine: &EngineSettings) -> Result<Box<dyn Inpainter>, InpaintError> {
+/// Builds the configured inpainting backend with `backends`, the libtorch engines that only
+/// `liftmask-engine` and tests that render link: the one place the app picks an engine.
+pub fn build_engine(
+    backends: &dyn Backends,
+    engine: &EngineSettings,
+) -> Result<Box<dyn Inpainter>, InpaintError> {
     let kind: BackendKind = engine.backend.parse()?;
     let device: DevicePreference = engine.device.parse()?;
-    inpaint::build_backend(kind, engine.model_path.as_deref(), device)
+    backends.build(kind, engine.model_path.as_deref(), device)
 }
 
 /// Counts a crash against running jobs whose worker stopped sending heartbeats, requeueing or

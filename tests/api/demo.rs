@@ -127,7 +127,9 @@ async fn seed_demo(app: &TestApp) -> demo::DemoSummary {
         settings: std::sync::Arc::new(app.settings.clone()),
     };
     actix_web::web::block(move || {
-        let engine = liftmask::jobs::build_engine(&ctx.settings.engine).unwrap();
+        let engine =
+            liftmask::jobs::build_engine(&inpaint_torch::TorchBackends, &ctx.settings.engine)
+                .unwrap();
         demo::seed_if_empty(&ctx, engine.as_ref())
     })
     .await
@@ -320,7 +322,9 @@ async fn reset_demo(app: &TestApp) -> demo::DemoSummary {
         settings: std::sync::Arc::new(app.settings.clone()),
     };
     actix_web::web::block(move || {
-        let engine = liftmask::jobs::build_engine(&ctx.settings.engine).unwrap();
+        let engine =
+            liftmask::jobs::build_engine(&inpaint_torch::TorchBackends, &ctx.settings.engine)
+                .unwrap();
         demo_reset::reset(&ctx, engine.as_ref())
     })
     .await

@@ -144,8 +144,8 @@ pub async fn spawn_app_with(opts: SpawnOptions) -> TestApp {
         trusted_proxies: opts.trusted_proxies.iter().map(|p| p.parse().expect("proxy")).collect(),
         review: liftmask::config::ReviewSettings { allow_self_approval: opts.allow_self_approval },
         workers: opts.workers,
-        // The test binary is not liftmask: worker processes run the built binary.
-        worker_exe: Some(env!("CARGO_BIN_EXE_liftmask").into()),
+        // The test binary is not liftmask: worker processes run the built engine binary.
+        worker_exe: Some(env!("CARGO_BIN_EXE_liftmask-engine").into()),
         jobs: liftmask::config::JobSettings {
             render_timeout_secs: opts.render_timeout_secs,
             ..Default::default()
@@ -354,7 +354,9 @@ impl TestApp {
             blobs: self.state.blobs.clone(),
             settings: std::sync::Arc::new(self.settings.clone()),
         };
-        let engine = liftmask::jobs::build_engine(&self.settings.engine).expect("engine");
+        let engine =
+            liftmask::jobs::build_engine(&inpaint_torch::TorchBackends, &self.settings.engine)
+                .expect("engine");
         std::thread::scope(|s| {
             s.spawn(|| {
                 let mut n = 0;

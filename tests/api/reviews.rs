@@ -201,7 +201,9 @@ async fn demo_seeding_approves_its_variants_through_review() {
         settings: std::sync::Arc::new(app.settings.clone()),
     };
     let summary = actix_web::web::block(move || {
-        let engine = liftmask::jobs::build_engine(&ctx.settings.engine).unwrap();
+        let engine =
+            liftmask::jobs::build_engine(&inpaint_torch::TorchBackends, &ctx.settings.engine)
+                .unwrap();
         liftmask::services::demo::seed_if_empty(&ctx, engine.as_ref())
     })
     .await

@@ -1,6 +1,10 @@
-//! The engine's one error type.
+//! The engine's one error type. It names no libtorch type, so the app can match on it without
+//! linking libtorch; the engines (`inpaint-torch`) box their libtorch errors as [`BackendError`].
 
 use std::path::PathBuf;
+
+/// A backend's own error (a `tch::TchError` from `inpaint-torch`), kept as the source.
+pub type BackendError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Errors the engine reports. Every variant is a clear, user-facing message; causes are kept as
 /// sources so that `{:#}` (anyhow) prints the whole chain.
@@ -8,7 +12,7 @@ use std::path::PathBuf;
 pub enum InpaintError {
     /// libtorch failed.
     #[error("libtorch: {0}")]
-    Torch(#[from] tch::TchError),
+    Torch(#[source] BackendError),
     /// The mask and the image differ in size.
     #[error("mask is {mask_width}x{mask_height} but the image is {image_width}x{image_height}")]
     SizeMismatch {
@@ -59,13 +63,13 @@ pub enum InpaintError {
         /// The model path as given.
         path: PathBuf,
         #[source]
-        source: tch::TchError,
+        source: BackendError,
     },
     /// The model rejected the standard inputs.
     #[error(
         "the model's forward failed: a TorchScript inpainting model must take (image f32 [1,3,H,W] in 0..1, mask f32 [1,1,H,W] with 1 = fill) and return [1,3,H,W]"
     )]
-    ModelForward(#[source] tch::TchError),
+    ModelForward(#[source] BackendError),
     /// The model returned something other than one [1,3,H,W] tensor.
     #[error("the model returned shape {got:?}, expected {expected:?}")]
     ModelOutputShape {

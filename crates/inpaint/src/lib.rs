@@ -1,30 +1,29 @@
-//! Masked inpainting engine. The web app sees only the [`Inpainter`] trait and [`run`].
+//! Masked inpainting without libtorch: the [`Inpainter`] trait, [`run`] (mask preparation, crop,
+//! bit-exact composite), image and mask decoding. The libtorch engines live in `inpaint-torch`,
+//! which only the `liftmask-engine` binary and tests that render link; they reach the app
+//! through [`Backends`].
 //!
 //! ```text
-//! let engine = build_backend(BackendKind::Patchfill, None, DevicePreference::Auto)?;
+//! let engine = inpaint_torch::TorchBackends.build(BackendKind::Patchfill, None, DevicePreference::Auto)?;
 //! let out = run(engine.as_ref(), &image, &mask, &InpaintOptions { seed: 7, grow: 4, feather: 3, ..Default::default() })?;
 //! // out.image: the result; out.alpha: the pixels allowed to change (0 = bit-identical).
 //! ```
 
-mod convert;
 mod device;
 mod error;
 mod io;
 pub mod mask;
-mod patchfill;
 mod pipeline;
-mod rng;
-mod torchscript;
+
+use std::path::Path;
 
 use image::{GrayImage, RgbImage};
 
-pub use device::{DevicePreference, select_device};
-pub use error::InpaintError;
+pub use device::DevicePreference;
+pub use error::{BackendError, InpaintError};
 pub use io::{DecodeLimits, load_image, load_mask};
 pub use mask::CropWindow;
-pub use patchfill::{PatchFill, PatchFillParams};
-pub use pipeline::{BackendKind, InpaintOutcome, build_backend, run};
-pub use torchscript::TorchScriptInpainter;
+pub use pipeline::{BackendKind, InpaintOutcome, run};
 
 /// Options shared by every backend.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -52,10 +51,22 @@ pub trait Inpainter: Send + Sync {
     ) -> Result<RgbImage, InpaintError>;
 }
 
+/// Builds engines: the seam between code that renders and the libtorch that renders it.
+pub trait Backends: Send + Sync {
+    /// Builds `kind` on `device`; `model` is required for `torchscript` and ignored by
+    /// `patchfill`. Build once per worker and reuse: loading a model is the expensive part.
+    fn build(
+        &self,
+        kind: BackendKind,
+        model: Option<&Path>,
+        device: DevicePreference,
+    ) -> Result<Box<dyn Inpainter>, InpaintError>;
+    /// Caps the threads one tensor operation uses, so worker processes share the cores.
+    fn set_threads(&self, threads: usize);
+}
+
 #[cfg(test)]
 mod tests {
-    use tch::{Device, Kind, Tensor};
-
     fn send_sync<T: Send + Sync>() {}
 
     #[test]
@@ -63,13 +74,5 @@ mod tests {
         // Worker threads own boxed engines and send errors back to the app.
         send_sync::<Box<dyn super::Inpainter>>();
         send_sync::<super::InpaintError>();
-        send_sync::<super::TorchScriptInpainter>();
-    }
-
-    #[test]
-    fn tensor_op_runs_on_libtorch() {
-        let t = Tensor::from_slice(&[1.0f32, 2.0, 3.0]).to_device(Device::Cpu);
-        let doubled = (&t * 2.0).sum(Kind::Float);
-        assert_eq!(f32::try_from(doubled).ok(), Some(12.0));
     }
 }

@@ -1,18 +1,14 @@
 //! The one call the app and CLI make: prepare the mask, crop, inpaint, composite.
 
 use std::fmt;
-use std::path::Path;
 use std::str::FromStr;
 use std::time::Instant;
 
 use image::{GrayImage, RgbImage};
 
-use crate::device::{DevicePreference, select_device};
 use crate::mask::{
     CropWindow, auto_margin, bounding_box, composite, expand, fill_mask, prepare_alpha, validate,
 };
-use crate::patchfill::PatchFill;
-use crate::torchscript::TorchScriptInpainter;
 use crate::{InpaintError, InpaintOptions, Inpainter};
 
 /// Which backend to build (`--backend patchfill|torchscript`).
@@ -44,23 +40,6 @@ impl fmt::Display for BackendKind {
             Self::Torchscript => "torchscript",
         })
     }
-}
-
-/// Builds a backend on the chosen device. `model` is required for `torchscript` and ignored by
-/// `patchfill`. Build once per worker and reuse: loading a model is the expensive part.
-pub fn build_backend(
-    kind: BackendKind,
-    model: Option<&Path>,
-    device: DevicePreference,
-) -> Result<Box<dyn Inpainter>, InpaintError> {
-    let device = select_device(device)?;
-    Ok(match kind {
-        BackendKind::Patchfill => Box::new(PatchFill::new(device)),
-        BackendKind::Torchscript => {
-            let path = model.ok_or(InpaintError::ModelRequired)?;
-            Box::new(TorchScriptInpainter::load(path, device)?)
-        }
-    })
 }
 
 /// What [`run`] produces.

@@ -2,7 +2,8 @@
 
 use image::{GrayImage, RgbImage};
 use inpaint::mask::prepare_alpha;
-use inpaint::{DecodeLimits, InpaintOptions, PatchFill, load_image, run};
+use inpaint::{DecodeLimits, InpaintOptions, load_image, run};
+use inpaint_torch::{Device, PatchFill};
 use palette::{IntoColor, Lab, Srgb};
 
 use super::MASTER_PHOTO;
@@ -30,7 +31,7 @@ fn the_demo_erase_takes_its_colour_from_the_surroundings_not_the_spoon() {
     let photo = load_image(MASTER_PHOTO, &DecodeLimits::default()).unwrap();
     let mask = spoon_mask(&photo).unwrap();
     let opts = InpaintOptions { seed: 0, grow: 6, feather: 3, ..Default::default() };
-    let out = run(&PatchFill::new(tch::Device::Cpu), &photo, &mask, &opts).unwrap();
+    let out = run(&PatchFill::new(Device::Cpu), &photo, &mask, &opts).unwrap();
     let at = |m: &GrayImage, t: u8| m.as_raw().iter().map(move |&v| v > t).collect::<Vec<_>>();
     let core = at(&out.alpha, 254);
     let spoon = at(&mask, 127);

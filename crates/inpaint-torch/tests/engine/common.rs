@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use image::{GrayImage, Luma, RgbImage};
-use inpaint::{DecodeLimits, DevicePreference, load_image, select_device};
+use inpaint::{DecodeLimits, DevicePreference, load_image};
+use inpaint_torch::select_device;
 
 /// `tests/fixtures` at the repository root; `INPAINT_FIXTURES` overrides it so prebuilt test
 /// binaries can run from another checkout (scripts/gpu-check.sh).

@@ -1,14 +1,13 @@
 //! Fills a rectangle of a photo and writes the result, for looking at the engine's output
-//! without the app: `cargo run -p inpaint --example fill -- IN.png X Y W H OUT.png [SEED]`.
+//! without the app: `cargo run -p inpaint-torch --example fill -- IN.png X Y W H OUT.png [SEED]`.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, reason = "a test or bench binary fails loudly")]
 
 use std::time::Instant;
 
 use image::{GrayImage, Luma};
-use inpaint::{
-    DecodeLimits, DevicePreference, InpaintOptions, PatchFill, load_image, run, select_device,
-};
+use inpaint::{DecodeLimits, DevicePreference, InpaintOptions, load_image, run};
+use inpaint_torch::{PatchFill, select_device};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -3,10 +3,8 @@
 use std::path::Path;
 
 use image::RgbImage;
-use inpaint::{
-    BackendKind, DevicePreference, InpaintError, InpaintOptions, Inpainter, TorchScriptInpainter,
-    build_backend, run,
-};
+use inpaint::{BackendKind, DevicePreference, InpaintError, InpaintOptions, Inpainter, run};
+use inpaint_torch::{TorchScriptInpainter, build_backend};
 use tch::{CModule, Kind, Tensor};
 
 use crate::common::{photo, rect_mask, test_device};

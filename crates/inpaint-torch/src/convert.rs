@@ -3,7 +3,7 @@
 use image::{GrayImage, RgbImage};
 use tch::{Device, Kind, Tensor};
 
-use crate::InpaintError;
+use inpaint::InpaintError;
 
 /// RGB image to a float tensor [3,H,W] in 0..1 on `device`.
 pub(crate) fn rgb_to_tensor(image: &RgbImage, device: Device) -> Tensor {
@@ -39,7 +39,7 @@ pub(crate) fn tensor_to_rgb(t: &Tensor) -> Result<RgbImage, InpaintError> {
         .contiguous()
         .to_device(Device::Cpu)
         .view([-1]);
-    let raw = Vec::<u8>::try_from(&bytes)?;
+    let raw = Vec::<u8>::try_from(&bytes).map_err(crate::torch_error)?;
     let dims = (u32::try_from(w), u32::try_from(h));
     match dims {
         (Ok(w), Ok(h)) => RgbImage::from_raw(w, h, raw).ok_or(InpaintError::ModelOutputShape {

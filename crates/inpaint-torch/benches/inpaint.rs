@@ -1,4 +1,4 @@
-//! `cargo bench -p inpaint`: milliseconds per image for each backend and available device.
+//! `cargo bench -p inpaint-torch`: milliseconds per image for each backend and available device.
 //!
 //! Patchfill runs on coffee.png (wood, porcelain, coffee) resized to 512² and 1024², and at its
 //! native 600×400, each with a centred square hole of 10 % of the area. The torchscript backend
@@ -16,9 +16,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use image::{GrayImage, Luma, RgbImage, imageops::FilterType};
-use inpaint::{
-    DecodeLimits, InpaintOptions, Inpainter, PatchFill, TorchScriptInpainter, load_image, run,
-};
+use inpaint::{DecodeLimits, InpaintOptions, Inpainter, load_image, run};
+use inpaint_torch::{PatchFill, TorchScriptInpainter};
 use tch::{CModule, Device, Kind, Tensor};
 
 fn fixture(name: &str) -> Result<RgbImage, Box<dyn Error>> {

@@ -2,7 +2,8 @@
 //! was there. Two requirements together: the fill is not much worse than a flat mean-colour
 //! fill (PSNR), and it carries texture like its surroundings instead of blur (gradient energy).
 
-use inpaint::{InpaintOptions, PatchFill, run};
+use inpaint::{InpaintOptions, run};
+use inpaint_torch::PatchFill;
 
 use crate::common::{gradient_energy, photo, psnr, rect_mask, test_device};
 

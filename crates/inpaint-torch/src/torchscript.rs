@@ -8,9 +8,9 @@ use image::{GrayImage, RgbImage};
 use tch::{CModule, Device, Kind, Tensor};
 
 use crate::convert::{mask_to_tensor, rgb_to_tensor, tensor_to_rgb};
-use crate::mask::validate;
 use crate::patchfill::{keep_known, panic_message};
-use crate::{InpaintError, InpaintOptions, Inpainter};
+use inpaint::mask::validate;
+use inpaint::{InpaintError, InpaintOptions, Inpainter};
 
 /// Spatial sizes are padded up to a multiple of this, as LaMa-style encoders need.
 const PAD_MULTIPLE: i64 = 8;
@@ -41,7 +41,7 @@ impl TorchScriptInpainter {
         std::fs::File::open(path)
             .map_err(|source| InpaintError::ModelRead { path: path.to_owned(), source })?;
         let mut module = CModule::load_on_device(path, device)
-            .map_err(|source| InpaintError::ModelLoad { path: path.to_owned(), source })?;
+            .map_err(|e| InpaintError::ModelLoad { path: path.to_owned(), source: Box::new(e) })?;
         module.set_eval();
         let half = half && device.is_cuda();
         if half {
@@ -63,14 +63,19 @@ impl TorchScriptInpainter {
         let kind = if self.half { Kind::Half } else { Kind::Float };
         let img = rgb_to_tensor(image, self.device)
             .unsqueeze(0)
-            .f_pad([0, pad_w, 0, pad_h], "replicate", None)?
+            .f_pad([0, pad_w, 0, pad_h], "replicate", None)
+            .map_err(crate::torch_error)?
             .to_kind(kind);
         let msk = mask_to_tensor(mask, self.device)
             .to_kind(Kind::Float)
             .view([1, 1, h, w])
-            .f_pad([0, pad_w, 0, pad_h], "constant", 0.0)?
+            .f_pad([0, pad_w, 0, pad_h], "constant", 0.0)
+            .map_err(crate::torch_error)?
             .to_kind(kind);
-        let out = self.module.forward_ts(&[img, msk]).map_err(InpaintError::ModelForward)?;
+        let out = self
+            .module
+            .forward_ts(&[img, msk])
+            .map_err(|e| InpaintError::ModelForward(Box::new(e)))?;
         let expected = vec![1, 3, h + pad_h, w + pad_w];
         if out.size() != expected {
             return Err(InpaintError::ModelOutputShape { got: out.size(), expected });

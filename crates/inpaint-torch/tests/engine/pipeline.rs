@@ -2,10 +2,8 @@
 //! the crop window for large images.
 
 use image::{GrayImage, Luma, RgbImage};
-use inpaint::{
-    BackendKind, DevicePreference, InpaintError, InpaintOptions, Inpainter, PatchFill,
-    PatchFillParams, build_backend, run,
-};
+use inpaint::{BackendKind, DevicePreference, InpaintError, InpaintOptions, Inpainter, run};
+use inpaint_torch::{PatchFill, PatchFillParams, build_backend};
 
 use crate::common::{photo, rect_mask, test_device};
 

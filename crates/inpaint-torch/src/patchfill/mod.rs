@@ -17,9 +17,9 @@ use image::{GrayImage, RgbImage};
 use tch::{Device, Kind, Tensor};
 
 use crate::convert::{mask_to_tensor, rgb_to_tensor, tensor_to_rgb};
-use crate::mask::validate;
 use crate::rng::SplitMix64;
-use crate::{InpaintError, InpaintOptions, Inpainter};
+use inpaint::mask::validate;
+use inpaint::{InpaintError, InpaintOptions, Inpainter};
 use level::{Level, Nnf};
 
 /// Tuning knobs of [`PatchFill`]; the defaults are what the quality tests and benchmarks use.

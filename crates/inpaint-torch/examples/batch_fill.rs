@@ -14,10 +14,8 @@
 use std::error::Error;
 use std::time::Instant;
 
-use inpaint::{
-    DecodeLimits, DevicePreference, InpaintOptions, PatchFill, PatchFillParams, load_image,
-    load_mask, run, select_device,
-};
+use inpaint::{DecodeLimits, DevicePreference, InpaintOptions, load_image, load_mask, run};
+use inpaint_torch::{PatchFill, PatchFillParams, select_device};
 
 fn params_from_env() -> Result<PatchFillParams, Box<dyn Error>> {
     let mut p = PatchFillParams::default();
