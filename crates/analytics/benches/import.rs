@@ -11,7 +11,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use analytics::import::{ImportOptions, parse};
-use polars::prelude::{CsvReadOptions, SerReader};
+use polars_io::SerReader;
+use polars_io::csv::read::CsvReadOptions;
 
 const HEADER: &str = "Campaign name,Campaign ID,Ad set name,Ad set ID,Ad name,Ad ID,Day,Reporting starts,Reporting ends,Impressions,Reach,Link clicks,Clicks (all),Amount spent (EUR),\"CPM (cost per 1,000 impressions) (EUR)\",Purchases,Purchases conversion value,Purchase ROAS,Results,Result indicator,Attribution setting\n";
 
