@@ -18,7 +18,7 @@
 # It exits non-zero on any loss or duplicate and stops everything it started on exit.
 #
 # Knobs: CLUSTER_BIN (skip the build and use this binary; not LIFTMASK_*, which the app reads), CLUSTER_VARIANTS (default 6),
-# CLUSTER_SIZE (master WxH, default 800x600: its hole takes 10-30 s to fill in the debug build), CLUSTER_STALE_SECS (default 10),
+# CLUSTER_SIZE (master WxH, default 800x600: its hole takes seconds to fill in the dev build), CLUSTER_STALE_SECS (default 10),
 # CLUSTER_KEEP=1 (keep the work directory and the database), CLUSTER_BLOBS (garage, the default: a
 # local Garage and a data directory per process; local: one shared blob directory).
 set -euo pipefail
