@@ -52,6 +52,16 @@ impl AppState {
         web::block(move || pool.run(f)).await?
     }
 
+    /// [`Self::db`] for services that take the blobs or the settings beside the connection.
+    pub async fn db_with<T, E, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn<'_>, &Context) -> Result<T, E> + Send + 'static,
+        E: Into<AppError>,
+        T: Send + 'static,
+    {
+        self.blocking(move |ctx| ctx.pool.run(|c| f(c, ctx).map_err(Into::into))).await
+    }
+
     /// Runs `f` on the blocking pool with the whole [`Context`], for services that read blobs or
     /// open their own connections (pictures, renders, exports); their errors map to [`AppError`].
     pub async fn blocking<T, E, F>(&self, f: F) -> Result<T, AppError>

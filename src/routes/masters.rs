@@ -47,12 +47,7 @@ pub async fn create(
     let input = master_input(read_fields(payload, state.settings.max_upload_bytes).await?)?;
     let (uid, ws) = (user.id, user.workspace);
     let master = state
-        .blocking(move |st| {
-            st.pool.run(|c| {
-                svc::create(c, &st.blobs, &st.settings, &input, ws, Some(uid))
-                    .map_err(AppError::from)
-            })
-        })
+        .db_with(move |c, st| svc::create(c, &st.blobs, &st.settings, &input, ws, Some(uid)))
         .await?;
     session::flash(&session, "success", format!("Uploaded {}.", master.name));
     Ok(redirect(&format!("/masters/{}", master.id)))

@@ -76,11 +76,8 @@ pub async fn decide(
     let decision = Decision::parse(&form.decision)?;
     let (uid, ws) = (user.id, user.workspace);
     let v = state
-        .blocking(move |st| {
-            st.pool.run(|c| {
-                review::decide(c, ws, id, uid, decision, &form.comment, &st.settings.review)
-                    .map_err(AppError::from)
-            })
+        .db_with(move |c, st| {
+            review::decide(c, ws, id, uid, decision, &form.comment, &st.settings.review)
         })
         .await?;
     session::flash(&session, "success", format!("{} is now {}.", v.code, v.status));

@@ -86,12 +86,7 @@ pub async fn create(
     let input = variant_input(read_fields(payload, state.settings.max_upload_bytes).await?)?;
     let (uid, ws) = (user.id, user.workspace);
     let created = state
-        .blocking(move |st| {
-            st.pool.run(|c| {
-                svc::create(c, &st.blobs, &st.settings, &input, ws, Some(uid))
-                    .map_err(AppError::from)
-            })
-        })
+        .db_with(move |c, st| svc::create(c, &st.blobs, &st.settings, &input, ws, Some(uid)))
         .await?;
     session::flash(&session, "success", format!("Variant {} queued.", created.variant.code));
     for w in &created.warnings {
@@ -124,11 +119,7 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     user.require(Permission::View)?;
     let (id, ws) = (path.into_inner(), user.workspace);
-    let p = state
-        .blocking(move |st| {
-            st.pool.run(|c| variant_pages::page(c, &st.blobs, ws, id).map_err(AppError::from))
-        })
-        .await?;
+    let p = state.db_with(move |c, st| variant_pages::page(c, &st.blobs, ws, id)).await?;
     let v = &p.variant;
     render(
         &req,

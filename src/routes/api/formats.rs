@@ -19,11 +19,8 @@ async fn create(
     let req = super::json_body(body)?;
     let (uid, ws) = (user.id, user.workspace);
     let created = state
-        .blocking(move |st| {
-            st.pool.run(|c| {
-                formats::create(c, &st.blobs, &st.settings, ws, source, &req, Some(uid))
-                    .map_err(AppError::from)
-            })
+        .db_with(move |c, st| {
+            formats::create(c, &st.blobs, &st.settings, ws, source, &req, Some(uid))
         })
         .await?;
     Ok(HttpResponse::Created().json(created))

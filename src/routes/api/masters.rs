@@ -20,12 +20,7 @@ pub async fn create(
     let input = master_input(read_fields(payload, state.settings.max_upload_bytes).await?)?;
     let (uid, ws) = (user.id, user.workspace);
     let m = state
-        .blocking(move |st| {
-            st.pool.run(|c| {
-                svc::create(c, &st.blobs, &st.settings, &input, ws, Some(uid))
-                    .map_err(AppError::from)
-            })
-        })
+        .db_with(move |c, st| svc::create(c, &st.blobs, &st.settings, &input, ws, Some(uid)))
         .await?;
     // The master as its page shows it (a superset of the `{id, width, height}` first returned).
     Ok(HttpResponse::Created().json(m))

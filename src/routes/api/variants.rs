@@ -32,12 +32,7 @@ pub async fn create(
     let input = variant_input(read_fields(payload, state.settings.max_upload_bytes).await?)?;
     let (uid, ws) = (user.id, user.workspace);
     let created = state
-        .blocking(move |st| {
-            st.pool.run(|c| {
-                svc::create(c, &st.blobs, &st.settings, &input, ws, Some(uid))
-                    .map_err(AppError::from)
-            })
-        })
+        .db_with(move |c, st| svc::create(c, &st.blobs, &st.settings, &input, ws, Some(uid)))
         .await?;
     Ok(HttpResponse::Created().json(CreatedView::from(created)))
 }
@@ -100,11 +95,8 @@ pub async fn review(
     let decision = Decision::parse(&body.decision)?;
     let (uid, ws) = (user.id, user.workspace);
     let v = state
-        .blocking(move |st| {
-            st.pool.run(|c| {
-                review::decide(c, ws, id, uid, decision, &body.comment, &st.settings.review)
-                    .map_err(AppError::from)
-            })
+        .db_with(move |c, st| {
+            review::decide(c, ws, id, uid, decision, &body.comment, &st.settings.review)
         })
         .await?;
     Ok(HttpResponse::Ok().json(VariantView::new(&v, None)))
