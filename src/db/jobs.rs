@@ -283,6 +283,28 @@ pub struct CrashPolicy {
     pub max_attempts: i32,
 }
 
+/// The ids of running jobs matching `filter`, locked for this transaction. On PostgreSQL rows
+/// another transaction holds are skipped; SQLite has one writer at a time and no row locks.
+macro_rules! running_ids_locked {
+    ($tx:expr, $filter:expr) => {{
+        let ids: Vec<i32> = match $tx {
+            DbConn::Postgres(c) => jobs::table
+                .filter(jobs::status.eq(JobStatus::Running.as_str()))
+                .filter($filter)
+                .select(jobs::id)
+                .for_update()
+                .skip_locked()
+                .load(&mut **c)?,
+            DbConn::Sqlite(c) => jobs::table
+                .filter(jobs::status.eq(JobStatus::Running.as_str()))
+                .filter($filter)
+                .select(jobs::id)
+                .load(&mut **c)?,
+        };
+        ids
+    }};
+}
+
 /// Counts a crash against every running job claimed by `worker` (whose process just died with
 /// `reason`); returns `(requeued, failed)`.
 pub fn crashed(
@@ -292,20 +314,7 @@ pub fn crashed(
     policy: CrashPolicy,
 ) -> QueryResult<(usize, usize)> {
     conn.transaction(|tx| {
-        let ids: Vec<i32> = match tx {
-            DbConn::Postgres(c) => jobs::table
-                .filter(jobs::status.eq(JobStatus::Running.as_str()))
-                .filter(jobs::claimed_by.eq(worker))
-                .select(jobs::id)
-                .for_update()
-                .skip_locked()
-                .load(&mut **c)?,
-            DbConn::Sqlite(c) => jobs::table
-                .filter(jobs::status.eq(JobStatus::Running.as_str()))
-                .filter(jobs::claimed_by.eq(worker))
-                .select(jobs::id)
-                .load(&mut **c)?,
-        };
+        let ids = running_ids_locked!(tx, jobs::claimed_by.eq(worker));
         count_crash(tx, &ids, reason, policy)
     })
 }
@@ -325,20 +334,7 @@ pub fn recover_stale(
     policy: CrashPolicy,
 ) -> QueryResult<(usize, usize)> {
     conn.transaction(|tx| {
-        let ids: Vec<i32> = match tx {
-            DbConn::Postgres(c) => jobs::table
-                .filter(jobs::status.eq(JobStatus::Running.as_str()))
-                .filter(jobs::heartbeat_at.lt(stale_before))
-                .select(jobs::id)
-                .for_update()
-                .skip_locked()
-                .load(&mut **c)?,
-            DbConn::Sqlite(c) => jobs::table
-                .filter(jobs::status.eq(JobStatus::Running.as_str()))
-                .filter(jobs::heartbeat_at.lt(stale_before))
-                .select(jobs::id)
-                .load(&mut **c)?,
-        };
+        let ids = running_ids_locked!(tx, jobs::heartbeat_at.lt(stale_before));
         count_crash(tx, &ids, "the worker stopped sending heartbeats", policy)
     })
 }

@@ -121,21 +121,28 @@ async fn reset_removes_only_what_the_demo_made_and_keeps_the_rollup_consistent()
 /// Seeds the demo with the real engine, as `make run` does on an empty database.
 async fn seed_demo(app: &TestApp) -> demo::DemoSummary {
     app.state.pool.run(liftmask::services::accounts::ensure_demo_admin).unwrap();
-    let ctx = liftmask::jobs::WorkerContext {
-        pool: app.state.pool.clone(),
-        blobs: app.state.blobs.clone(),
-        settings: std::sync::Arc::new(app.settings.clone()),
-    };
+    with_engine(app, |ctx, engine| demo::seed_if_empty(ctx, engine))
+        .await
+        .unwrap()
+        .expect("an empty database gets the demo")
+}
+
+/// Runs `f` off the async runtime with the app's context and the real engine, as the CLI does.
+async fn with_engine<T: Send + 'static, E: std::fmt::Debug + Send + 'static>(
+    app: &TestApp,
+    f: impl FnOnce(&liftmask::jobs::WorkerContext, &dyn inpaint::Inpainter) -> Result<T, E>
+    + Send
+    + 'static,
+) -> Result<T, E> {
+    let ctx = app.state.ctx.clone();
     actix_web::web::block(move || {
         let engine =
             liftmask::jobs::build_engine(&inpaint_torch::TorchBackends, &ctx.settings.engine)
                 .unwrap();
-        demo::seed_if_empty(&ctx, engine.as_ref())
+        f(&ctx, engine.as_ref())
     })
     .await
     .unwrap()
-    .unwrap()
-    .expect("an empty database gets the demo")
 }
 
 fn stored_rgb(app: &TestApp, sha: &str) -> image::RgbImage {
@@ -316,20 +323,7 @@ async fn the_demo_grid_has_exact_cells_a_factorial_result_and_pages_with_data() 
 
 /// `liftmask demo --reset`, in process.
 async fn reset_demo(app: &TestApp) -> demo::DemoSummary {
-    let ctx = liftmask::jobs::WorkerContext {
-        pool: app.state.pool.clone(),
-        blobs: app.state.blobs.clone(),
-        settings: std::sync::Arc::new(app.settings.clone()),
-    };
-    actix_web::web::block(move || {
-        let engine =
-            liftmask::jobs::build_engine(&inpaint_torch::TorchBackends, &ctx.settings.engine)
-                .unwrap();
-        demo_reset::reset(&ctx, engine.as_ref())
-    })
-    .await
-    .unwrap()
-    .unwrap()
+    with_engine(app, |ctx, engine| demo_reset::reset(ctx, engine)).await.unwrap()
 }
 
 fn json(v: impl Into<serde_json::Value>) -> serde_json::Value {
